@@ -1,0 +1,7 @@
+"""Allow `python -m connectfile`."""
+
+from __future__ import annotations
+
+from connectfile.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,201 @@
+"""Command-line edge: argparse, logging, colour and exit codes; the only owner of the process."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from connectfile import __version__
+from connectfile.errors import ConnectfileError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_BUG = 3
+EXIT_INTERRUPTED = 130
+
+log = logging.getLogger("connectfile")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1, never 2: 2 means "changes present" for plan --detailed-exitcode."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        if record.levelno >= logging.WARNING:
+            return f"{record.levelname.lower()}: {record.getMessage()}"
+        return record.getMessage()
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    log.handlers[:] = [handler]
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.propagate = False
+
+
+def use_color(no_color_flag: bool, stream: object = None) -> bool:
+    """Colour only on a TTY, never with NO_COLOR or --no-color."""
+    stream = sys.stdout if stream is None else stream
+    if no_color_flag or os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="connectfile", description=__doc__.split(":")[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"connectfile {__version__}")
+    parser.add_argument("-c", "--config", type=Path, help="path to connect.toml")
+    parser.add_argument("--no-color", action="store_true", help="never colour output")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("init", help="find apps under DIR and write a commented connect.toml")
+    p.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR")
+
+    p = sub.add_parser("validate", help="check connect.toml and the apps it names")
+    p.add_argument("--online", action="store_true", help="also check the server, key and names")
+    p.add_argument("-t", "--target")
+
+    p = sub.add_parser("files", help="list exactly what would be uploaded for APP")
+    p.add_argument("app", metavar="APP")
+    p.add_argument("--why", metavar="PATH", help="say which rule kept or dropped PATH")
+
+    p = sub.add_parser("manifest", help="write or check manifest.json beside each app")
+    p.add_argument("apps", nargs="*", metavar="APP")
+    p.add_argument("--check", action="store_true", help="exit 1 when a manifest on disk is stale")
+    _python_flags(p)
+
+    p = sub.add_parser("bundle", help="write the bundle that would be uploaded for APP")
+    p.add_argument("app", metavar="APP")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    _python_flags(p)
+
+    p = sub.add_parser("plan", help="show what apply would change on Connect")
+    _target_flags(p)
+    p.add_argument("-o", "--out", type=Path, metavar="PLANFILE", help="save the plan for apply")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
+    _python_flags(p)
+
+    p = sub.add_parser("apply", help="make Connect match connect.toml")
+    p.add_argument("planfile", nargs="?", type=Path, metavar="PLANFILE")
+    _target_flags(p)
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--parallelism", type=_positive_int, default=4, metavar="N")
+    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    p.add_argument("--resend-secrets", action="store_true", help="send secret values again")
+    _python_flags(p)
+
+    p = sub.add_parser("emulator", help="run the local Connect-compatible server")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3939)
+    p.add_argument("--data-dir", type=Path, default=Path(".connect/emulator"))
+    p.add_argument("--api-key", help="the administrator's API key (default: generated)")
+    p.add_argument("--python-versions", default=None, metavar="V1,V2",
+                   help="Python installations the server offers (default: 3.10-3.13 + this one)")
+    return parser
+
+
+def _python_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--python", metavar="PY", help="interpreter for the version and requirements")
+    p.add_argument("--force-generate", action="store_true",
+                   help="freeze requirements even when a requirements file exists")
+
+
+def _target_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-t", "--target")
+    p.add_argument("--app", dest="apps", action="append", default=[], metavar="A",
+                   help="only this app (repeatable)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _dispatch(ns: argparse.Namespace, color: bool) -> int:
+    # Imported lazily so `connectfile --help` stays fast and a broken command cannot break others.
+    if ns.command == "init":
+        from connectfile.commands import init
+
+        return init.run(directory=ns.directory)
+    if ns.command == "validate":
+        from connectfile.commands import validate
+
+        return validate.run(config=ns.config, online=ns.online, target=ns.target)
+    if ns.command == "files":
+        from connectfile.commands import files
+
+        return files.run(config=ns.config, app=ns.app, why=ns.why)
+    if ns.command == "manifest":
+        from connectfile.commands import manifest
+
+        return manifest.run(config=ns.config, apps=ns.apps, check=ns.check,
+                            force_generate=ns.force_generate, python=ns.python)
+    if ns.command == "bundle":
+        from connectfile.commands import bundle
+
+        return bundle.run(config=ns.config, app=ns.app, output=ns.output,
+                          force_generate=ns.force_generate, python=ns.python)
+    if ns.command == "plan":
+        from connectfile.commands import plan
+
+        return plan.run(config=ns.config, target=ns.target, apps=ns.apps, out=ns.out,
+                        as_json=ns.json, detailed_exitcode=ns.detailed_exitcode, color=color,
+                        force_generate=ns.force_generate, python=ns.python)
+    if ns.command == "apply":
+        from connectfile.commands import apply
+
+        return apply.run(config=ns.config, planfile=ns.planfile, target=ns.target, apps=ns.apps,
+                         auto_approve=ns.auto_approve, parallelism=ns.parallelism,
+                         as_json=ns.json, color=color, resend_secrets=ns.resend_secrets,
+                         force_generate=ns.force_generate, python=ns.python)
+    if ns.command == "emulator":
+        from connectfile.commands import emulator
+
+        return emulator.run(host=ns.host, port=ns.port, data_dir=ns.data_dir,
+                            api_key=ns.api_key, python_versions=ns.python_versions)
+    raise AssertionError(ns.command)  # argparse only accepts the commands above
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run connectfile; return the process exit code."""
+    parser = build_parser()
+    try:
+        ns = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_ERROR
+    _setup_logging(ns.verbose)
+    color = use_color(ns.no_color)
+    try:
+        return _dispatch(ns, color)
+    except ConnectfileError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:  # the one place a bug is caught: say so, show the traceback, exit 3
+        print("connectfile: unexpected error (this is a bug, please report it):", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_BUG

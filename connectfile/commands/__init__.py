@@ -1,0 +1,1 @@
+"""One module per CLI command; each exposes run(**kwargs) -> int and never touches argv."""

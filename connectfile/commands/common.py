@@ -1,0 +1,33 @@
+"""Shared command plumbing: find connect.toml and load it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from connectfile.config import load_project
+from connectfile.errors import UsageError
+from connectfile.model import Project
+
+CONFIG_NAME = "connect.toml"
+
+
+def find_config(explicit: Path | None, start: Path | None = None) -> Path:
+    """`-c FILE` if given, else ./connect.toml, else the nearest one in a parent directory."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise UsageError(f"error: {explicit}: no such config file (check the -c/--config path)")
+        return explicit
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    raise UsageError(
+        f"error: no {CONFIG_NAME} in {here} or any parent directory "
+        "(run `connectfile init` to write one, or pass -c FILE)"
+    )
+
+
+def load(explicit: Path | None) -> Project:
+    """Find and load the project's connect.toml."""
+    return load_project(find_config(explicit))

@@ -1,0 +1,63 @@
+"""The one exception hierarchy: every user-facing failure is a ConnectfileError."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class ConnectfileError(Exception):
+    """A failure the user can act on; the CLI prints str(exc) and exits 1."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Issue:
+    """One problem found in a config file, located by line and key path."""
+
+    source: str
+    line: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ConfigError(ConnectfileError):
+    """connect.toml is wrong; carries every issue found, sorted by line."""
+
+    def __init__(self, issues: Iterable[Issue]) -> None:
+        self.issues = tuple(sorted(issues, key=lambda i: (i.line, i.path, i.message)))
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class SelectionError(ConnectfileError):
+    """A file rule cannot be honoured (a path escapes the project, a file is missing)."""
+
+
+class UsageError(ConnectfileError):
+    """Flags or environment given on the command line do not fit together."""
+
+
+class ConnectApiError(ConnectfileError):
+    """Connect answered with an error; carries Connect's status, code and message."""
+
+    def __init__(
+        self, *, method: str, path: str, status: int, code: int | None, message: str
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.code = code
+        self.message = message
+        code_part = f", error code {code}" if code is not None else ""
+        super().__init__(f"{method} {path}: HTTP {status}{code_part}: {message}")
+
+
+class StalePlanError(ConnectfileError):
+    """A saved plan no longer matches the config, the files or the server."""
+
+
+class DeployError(ConnectfileError):
+    """A deploy task on Connect ended in failure."""
