@@ -1,0 +1,95 @@
+"""What apply will change on Connect, per app (pure values; the diff lives in diff.py)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+FORMAT_VERSION = 1
+
+
+class Action(str, enum.Enum):
+    CREATE = "create"
+    UPDATE = "update"  # settings and/or env only, no new bundle
+    REDEPLOY = "redeploy"  # a new bundle (and maybe settings/env too)
+    NOOP = "no-op"
+    REFUSED = "refused"  # cannot be done (e.g. a type change on existing content)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SettingChange:
+    key: str  # Connect field name (title, access_type, max_processes, ...)
+    before: Any  # None when creating
+    after: Any
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EnvChanges:
+    added: tuple[str, ...] = ()  # names new on the server (literals and secrets)
+    removed: tuple[str, ...] = ()  # names we managed before and the config dropped
+    changed: tuple[str, ...] = ()  # literal values whose digest moved
+    secrets: tuple[str, ...] = ()  # secret names whose values will be sent
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed or self.secrets)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FileChanges:
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    modified: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.modified)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Fingerprint:
+    """The server state a plan was computed against; apply refuses when it moved."""
+
+    guid: str | None
+    bundle_id: str | None
+    settings_digest: str  # sha256 of the managed settings as Connect had them
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AppPlan:
+    key: str
+    action: Action
+    app_type: str
+    name: str
+    guid: str | None = None
+    content_url: str | None = None
+    dashboard_url: str | None = None
+    settings: tuple[SettingChange, ...] = ()
+    env: EnvChanges = EnvChanges()
+    files: FileChanges = FileChanges()
+    redeploy_reasons: tuple[str, ...] = ()  # "files", "entrypoint", "python", "requirements", ...
+    file_count: int = 0
+    bundle_size: int = 0
+    vanity_url: str | None = None  # set when the vanity URL must change
+    refusal: str | None = None  # why a REFUSED app cannot be applied
+    manifest_digest: str = ""  # sha256 of the local manifest.json bytes
+    fingerprint: Fingerprint | None = None
+
+    @property
+    def needs_bundle(self) -> bool:
+        return self.action in (Action.CREATE, Action.REDEPLOY)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Plan:
+    target: str
+    server: str
+    apps: tuple[AppPlan, ...]
+    config_digest: str = ""  # sha256 of connect.toml bytes
+    orphans: tuple[str, ...] = ()  # app keys in the record but no longer in connect.toml
+
+    def count(self, action: Action) -> int:
+        return sum(1 for a in self.apps if a.action is action)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(a.action not in (Action.NOOP,) for a in self.apps)
