@@ -90,7 +90,7 @@ class App:
     exclude: tuple[str, ...] = ()
     requirements: str = "requirements.txt"
     python: str | None = None
-    env: Mapping[str, str] = EMPTY
+    env: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # mappingproxy is unhashable
     secrets: tuple[str, ...] = ()
     access: str | None = None
     vanity_url: str | None = None
