@@ -21,7 +21,7 @@ class DeployedApp:
     content_url: str
     dashboard_url: str
     locked: bool = False
-    settings: Mapping[str, Any] = _EMPTY  # the content JSON as Connect returned it
+    settings: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # content JSON as returned
     env_names: frozenset[str] = frozenset()
     manifest: Mapping[str, Any] | None = None  # manifest.json of the active bundle
     vanity_url: str | None = None
