@@ -1,0 +1,333 @@
+"""HTTP edge: one requests.Session per target, typed calls to Connect's `/__api__`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import tarfile
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote
+
+import requests
+from requests.auth import AuthBase
+
+from connectfile import __version__
+from connectfile.errors import ConnectApiError
+
+log = logging.getLogger("connectfile")
+
+CONNECT_TIMEOUT: Final = 10.0
+READ_TIMEOUT: Final = 60.0
+RETRIES: Final = 3
+RETRY_STATUSES: Final = frozenset({502, 503, 504})
+IDEMPOTENT: Final = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
+MANIFEST_NAMES: Final = frozenset({"manifest.json", "./manifest.json"})
+MAX_MANIFEST_BYTES: Final = 16 * 1024 * 1024
+
+
+class KeyAuth(AuthBase):
+    """`Authorization: Key …`; its repr never shows the key."""
+
+    def __init__(self, api_key: str) -> None:
+        self._api_key = api_key
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = f"Key {self._api_key}"
+        return r
+
+    def __repr__(self) -> str:
+        return "KeyAuth(<hidden>)"
+
+
+def make_session(
+    api_key: str, *, ca_bundle: str | Path | None = None, insecure: bool = False
+) -> requests.Session:
+    """A Session that authenticates with `api_key` and verifies TLS unless told not to."""
+    session = requests.Session()
+    session.auth = KeyAuth(api_key)
+    session.headers["User-Agent"] = f"connectfile/{__version__}"
+    session.headers["Accept"] = "application/json"
+    if insecure:
+        # Warned on every run, once, here; urllib3's per-request warning would only be noise.
+        log.warning("TLS certificate verification is off for this target (insecure = true)")
+        session.verify = False
+        warnings.filterwarnings("ignore", message="Unverified HTTPS request")
+    elif ca_bundle is not None:
+        session.verify = str(ca_bundle)
+    return session
+
+
+class ConnectClient:
+    """Typed calls to one Connect server; every Connect error becomes ConnectApiError."""
+
+    def __init__(
+        self,
+        server_url: str,
+        *,
+        session: requests.Session,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+        retries: int = RETRIES,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.server_url = server_url.rstrip("/")
+        self.session = session
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.retries = retries
+        self.backoff = backoff
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"ConnectClient({self.server_url!r})"
+
+    # -- the one request path -------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        api: bool = True,
+        extra_read: float = 0.0,
+        ok: Callable[[requests.Response], bool] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send one request, retrying reads and idempotent writes on 502/503/504 and
+        connection failures; return a 2xx response (or one `ok` accepts)."""
+        url = f"{self.server_url}/__api__{path}" if api else f"{self.server_url}{path}"
+        timeout = (self.connect_timeout, self.read_timeout + extra_read)
+        attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = self.session.request(method, url, timeout=timeout, **kwargs)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if last:
+                    raise _unreachable(method, path, self.server_url, exc) from None
+                log.debug("%s %s: %s; retrying", method, path, type(exc).__name__)
+            else:
+                if response.status_code in RETRY_STATUSES and not last:
+                    log.debug("%s %s: HTTP %d; retrying", method, path, response.status_code)
+                    response.close()
+                elif response.ok or (ok is not None and ok(response)):
+                    return response
+                else:
+                    raise api_error(method, path, response)
+            self._sleep(self.backoff * (2**attempt))
+        raise AssertionError("unreachable")  # the loop always returns or raises
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ConnectApiError(
+                method=method, path=path, status=response.status_code, code=None,
+                message="the server answered with something that is not JSON "
+                "(is this a Posit Connect URL?)",
+            ) from None
+
+    # -- server and user ------------------------------------------------------------------
+
+    def current_user(self) -> dict[str, Any]:
+        return _obj(self._json("GET", "/v1/user"))
+
+    def server_settings(self) -> dict[str, Any]:
+        return _obj(self._json("GET", "/server_settings"))
+
+    def python_settings(self) -> dict[str, Any]:
+        return _obj(self._json("GET", "/v1/server_settings/python"))
+
+    # -- content ---------------------------------------------------------------------------
+
+    def get_content(self, guid: str) -> dict[str, Any] | None:
+        """The content item, or None when Connect says it does not exist (404)."""
+        path = f"/v1/content/{_seg(guid)}"
+        response = self._send("GET", path, ok=lambda r: r.status_code == 404)
+        if response.status_code == 404:
+            return None
+        return _obj(response.json())
+
+    def find_content(self, name: str, owner_guid: str) -> dict[str, Any] | None:
+        items = self._json("GET", "/v1/content", params={"name": name, "owner_guid": owner_guid})
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict) and item.get("name") == name:
+                return item
+        return None
+
+    def create_content(self, fields: Mapping[str, Any], *, owner_guid: str) -> dict[str, Any]:
+        """POST the new item. A create whose answer was lost is looked up by name before it
+        is sent again, so one app never gets two content items (SPEC §7)."""
+        name = str(fields.get("name") or "")
+        for attempt in range(1 + self.retries):
+            try:
+                return _obj(self._json("POST", "/v1/content", json=dict(fields)))
+            except ConnectApiError as exc:
+                lost = exc.status == 0 or exc.status in RETRY_STATUSES
+                if not lost or attempt == self.retries or not name:
+                    raise
+                log.debug("POST /v1/content: %s; looking %r up before retrying", exc, name)
+            self._sleep(self.backoff * (2**attempt))
+            found = self.find_content(name, owner_guid)
+            if found is not None:
+                return found
+        raise AssertionError("unreachable")
+
+    def patch_content(self, guid: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        return _obj(self._json("PATCH", f"/v1/content/{_seg(guid)}", json=dict(fields)))
+
+    # -- environment -----------------------------------------------------------------------
+
+    def get_env_names(self, guid: str) -> frozenset[str]:
+        names = self._json("GET", f"/v1/content/{_seg(guid)}/environment")
+        return frozenset(str(n) for n in names or ())
+
+    def patch_env(self, guid: str, values: Mapping[str, str | None]) -> None:
+        """Upsert the given variables; None deletes one. Values never reach a log line."""
+        body = [{"name": k, "value": v} for k, v in sorted(values.items())]
+        self._json("PATCH", f"/v1/content/{_seg(guid)}/environment", json=body)
+
+    # -- bundles, deploys, tasks -----------------------------------------------------------
+
+    def upload_bundle(self, guid: str, path: Path, md5_hex: str) -> str:
+        """Stream the tar.gz at `path` from disk; return the new bundle id."""
+        checksum = base64.b64encode(bytes.fromhex(md5_hex)).decode("ascii")
+        headers = {
+            "Content-Type": "application/gzip",
+            "Content-Length": str(path.stat().st_size),
+            "X-Content-Checksum": checksum,
+        }
+        with path.open("rb") as body:
+            bundle = _obj(self._json(
+                "POST", f"/v1/content/{_seg(guid)}/bundles", data=body, headers=headers
+            ))
+        return str(bundle["id"])
+
+    def deploy(self, guid: str, bundle_id: str, *, activate: bool = True) -> str:
+        """Start deploying `bundle_id`; return the task id. `activate` is sent only when
+        false, because servers older than 2025.06 reject the unknown field."""
+        body: dict[str, Any] = {"bundle_id": bundle_id}
+        if not activate:
+            body["activate"] = False
+        answer = _obj(self._json("POST", f"/v1/content/{_seg(guid)}/deploy", json=body))
+        return str(answer["task_id"])
+
+    def get_task(self, task_id: str, *, first: int = 0, wait: int = 0) -> dict[str, Any]:
+        return _obj(self._json(
+            "GET", f"/v1/tasks/{_seg(task_id)}", params={"first": first, "wait": wait},
+            extra_read=float(wait),
+        ))
+
+    def download_bundle_manifest(self, guid: str, bundle_id: str) -> dict[str, Any] | None:
+        """manifest.json of a bundle, read from the download stream, which is closed as soon
+        as the manifest has been read; None when the bundle has none."""
+        path = f"/v1/content/{_seg(guid)}/bundles/{_seg(bundle_id)}/download"
+        with self._streamed("GET", path) as response:
+            response.raw.decode_content = True
+            try:
+                with tarfile.open(fileobj=response.raw, mode="r|gz") as archive:
+                    for member in archive:
+                        if member.name in MANIFEST_NAMES and member.isfile():
+                            if member.size > MAX_MANIFEST_BYTES:
+                                return None
+                            data = archive.extractfile(member)
+                            return None if data is None else _obj(json.load(data))
+            except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+                log.debug("%s: cannot read the bundle: %s", path, exc)
+        return None
+
+    @contextmanager
+    def _streamed(self, method: str, path: str) -> Iterator[requests.Response]:
+        response = self._send(method, path, stream=True)
+        try:
+            yield response
+        finally:
+            response.close()
+
+    # -- vanity URLs and plain URLs ---------------------------------------------------------
+
+    def get_vanity(self, guid: str) -> str | None:
+        path = f"/v1/content/{_seg(guid)}/vanity"
+        response = self._send("GET", path, ok=lambda r: r.status_code == 404)
+        if response.status_code == 404:
+            return None
+        return str(_obj(response.json()).get("path") or "") or None
+
+    def set_vanity(self, guid: str, vanity_path: str) -> str:
+        body = {"path": vanity_path, "force": False}
+        answer = _obj(self._json("PUT", f"/v1/content/{_seg(guid)}/vanity", json=body))
+        return str(answer.get("path") or vanity_path)
+
+    def get_url(self, path: str) -> int:
+        """GET a server path outside the API (a content or draft URL); return the status."""
+        response = self._send("GET", path, api=False, ok=lambda r: True, allow_redirects=True)
+        response.close()
+        return response.status_code
+
+
+def api_error(method: str, path: str, response: requests.Response) -> ConnectApiError:
+    """Connect's `{code, error, payload}` body as one exception (plain text bodies too)."""
+    code: int | None = None
+    message = ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        raw_code = body.get("code")
+        code = raw_code if isinstance(raw_code, int) else None
+        message = str(body.get("error") or "")
+    if not message:
+        text = response.text.strip() if response.text else ""
+        message = text[:200] if text and len(text) < 1000 else (response.reason or "")
+    response.close()
+    return ConnectApiError(
+        method=method, path=path, status=response.status_code, code=code,
+        message=message or f"HTTP {response.status_code}",
+    )
+
+
+class ServerUnreachable(ConnectApiError):
+    """No HTTP answer at all (connection refused, timeout, TLS failure); status is 0."""
+
+    def __init__(self, *, method: str, path: str, server: str, message: str) -> None:
+        super().__init__(method=method, path=path, status=0, code=None, message=message)
+        self.args = (f"{method} {server}{path}: {message}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _unreachable(method: str, path: str, server: str, exc: Exception) -> ConnectApiError:
+    if isinstance(exc, requests.exceptions.SSLError):
+        kind = "TLS certificate verification failed (set ca_bundle for this target)"
+    elif isinstance(exc, requests.Timeout):
+        kind = "the server did not answer in time"
+    else:
+        kind = "could not connect to the server"
+    return ServerUnreachable(method=method, path=path, server=server, message=kind)
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConnectApiError(
+            method="", path="", status=200, code=None,
+            message=f"expected a JSON object from Connect, got {type(value).__name__}",
+        )
+    return value
+
+
+def _seg(value: str) -> str:
+    return quote(str(value), safe="")
+
+

@@ -1,0 +1,117 @@
+"""Deployment records `.connect/<target>.json`: read, and written atomically (never a secret)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from connectfile.errors import UsageError
+from connectfile.state import AppRecord, TargetRecord
+
+RECORD_DIR: Final = ".connect"
+RECORD_FORMAT: Final = 1
+
+
+def record_path(root: Path, target: str) -> Path:
+    return root / RECORD_DIR / f"{target}.json"
+
+
+def cache_dir(root: Path, target: str) -> Path:
+    """Where bundle manifests read from `target` are cached, by content guid and bundle id."""
+    return root / RECORD_DIR / "cache" / target
+
+
+def env_digest(value: str) -> str:
+    """The digest kept for a literal env value (plan compares these, never values)."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def load_record(root: Path, target: str) -> TargetRecord | None:
+    """The record of `target`, or None when there is none yet."""
+    path = record_path(root, target)
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        return record_from_json(json.loads(text))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UsageError(
+            f"error: {path}: not a valid deployment record ({exc}); delete it and run "
+            "`connectfile plan` again (content is found by name)"
+        ) from None
+
+
+def save_record(root: Path, target: str, record: TargetRecord) -> None:
+    """Write the record atomically: a temp file in the same directory, then os.replace."""
+    path = record_path(root, target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(record_to_json(record), indent=2, sort_keys=True) + "\n"
+    write_atomic(path, text.encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def with_app(record: TargetRecord | None, server: str, key: str, app: AppRecord) -> TargetRecord:
+    """A copy of `record` (or a new one for `server`) with `key`'s entry replaced."""
+    apps = dict(record.apps) if record is not None else {}
+    apps[key] = app
+    return TargetRecord(server=server, apps=dict(sorted(apps.items())))
+
+
+def record_to_json(record: TargetRecord) -> dict[str, Any]:
+    return {
+        "format_version": RECORD_FORMAT,
+        "server": record.server,
+        "apps": {key: _app_to_json(a) for key, a in sorted(record.apps.items())},
+    }
+
+
+def record_from_json(data: Mapping[str, Any]) -> TargetRecord:
+    apps = data.get("apps") or {}
+    return TargetRecord(
+        server=str(data["server"]),
+        apps={str(k): _app_from_json(v) for k, v in apps.items()},
+    )
+
+
+def _app_to_json(app: AppRecord) -> dict[str, Any]:
+    return {
+        "guid": app.guid,
+        "bundle_id": app.bundle_id,
+        "manifest_digest": app.manifest_digest,
+        "env_digests": dict(sorted(app.env_digests.items())),
+        "secret_names": sorted(app.secret_names),
+        "url": app.url,
+    }
+
+
+def _app_from_json(data: Mapping[str, Any]) -> AppRecord:
+    def opt(key: str) -> str | None:
+        value = data.get(key)
+        return None if value is None else str(value)
+
+    return AppRecord(
+        guid=str(data["guid"]),
+        bundle_id=opt("bundle_id"),
+        manifest_digest=opt("manifest_digest"),
+        env_digests={str(k): str(v) for k, v in (data.get("env_digests") or {}).items()},
+        secret_names=tuple(str(s) for s in data.get("secret_names") or ()),
+        url=opt("url"),
+    )
