@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -24,11 +23,6 @@ def record_path(root: Path, target: str) -> Path:
 def cache_dir(root: Path, target: str) -> Path:
     """Where bundle manifests read from `target` are cached, by content guid and bundle id."""
     return root / RECORD_DIR / "cache" / target
-
-
-def env_digest(value: str) -> str:
-    """The digest kept for a literal env value (plan compares these, never values)."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 def load_record(root: Path, target: str) -> TargetRecord | None:

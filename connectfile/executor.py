@@ -1,0 +1,324 @@
+"""The apply engine: re-check a Plan against the server, then carry it out app by app."""
+
+from __future__ import annotations
+
+import enum
+import tempfile
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+from connectfile.diff import env_digest, settings_digest
+from connectfile.errors import ConnectfileError, DeployError, StalePlanError, UsageError
+from connectfile.model import App
+from connectfile.plans import Action, AppPlan, Plan
+from connectfile.records import with_app
+from connectfile.state import AppRecord, TargetRecord
+
+LOG_TAIL: Final = 20
+TASK_WAIT: Final = 2  # seconds Connect may hold each task poll open
+
+
+class ConnectAPI(Protocol):
+    """The calls apply makes; client.ConnectClient satisfies it."""
+
+    def get_content(self, guid: str) -> dict[str, Any] | None: ...
+    def find_content(self, name: str, owner_guid: str) -> dict[str, Any] | None: ...
+    def create_content(
+        self, fields: Mapping[str, Any], *, owner_guid: str
+    ) -> dict[str, Any]: ...
+    def patch_content(self, guid: str, fields: Mapping[str, Any]) -> dict[str, Any]: ...
+    def patch_env(self, guid: str, values: Mapping[str, str | None]) -> None: ...
+    def upload_bundle(self, guid: str, path: Path, md5_hex: str) -> str: ...
+    def deploy(self, guid: str, bundle_id: str, *, activate: bool = True) -> str: ...
+    def get_task(self, task_id: str, *, first: int = 0, wait: int = 0) -> dict[str, Any]: ...
+    def set_vanity(self, guid: str, vanity_path: str) -> str: ...
+    def get_url(self, path: str) -> int: ...
+
+
+# Writes app `key`'s bundle to `out` (a .tar.gz path) and returns its MD5 as hex.
+BundleWriter = Callable[[str, Path], str]
+
+
+class EventKind(str, enum.Enum):
+    STEP = "step"  # what apply is doing now ("uploading bundle")
+    LOG = "log"  # one line of a Connect task's output
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Event:
+    app: str
+    kind: EventKind
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AppOutcome:
+    key: str
+    action: Action
+    status: str  # created | updated | redeployed | unchanged | failed
+    guid: str | None = None
+    url: str | None = None
+    bundle_id: str | None = None
+    error: str | None = None
+    log_tail: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ApplyResult:
+    outcomes: tuple[AppOutcome, ...]
+    record: TargetRecord | None
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.outcomes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyContext:
+    """Everything apply needs besides the plan; built by commands/apply.py."""
+
+    api: ConnectAPI
+    apps: Mapping[str, App]  # the config's apps for this target, by key
+    owner_guid: str
+    server_url: str
+    environ: Mapping[str, str]  # where secret values come from
+    local_digests: Mapping[str, str]  # app key -> manifest digest of the files on disk now
+    write_bundle: BundleWriter
+    record: TargetRecord | None
+    save_record: Callable[[TargetRecord], None]
+    on_event: Callable[[Event], None]
+    supports_drafts: bool = False
+    parallelism: int = 4
+    task_wait: int = TASK_WAIT
+
+
+class TaskFailed(DeployError):
+    """A Connect task ended with a non-zero code; carries its last log lines."""
+
+    def __init__(self, message: str, log_tail: Sequence[str]) -> None:
+        super().__init__(message)
+        self.log_tail = tuple(log_tail)
+
+
+def apply_plan(plan: Plan, ctx: ApplyContext) -> ApplyResult:
+    """Check the whole plan first (nothing changes if any check fails), then apply it."""
+    check_secrets(plan, ctx)
+    check_fresh(plan, ctx)
+    runner = _Runner(ctx)
+    with ThreadPoolExecutor(max_workers=max(1, ctx.parallelism)) as pool:
+        outcomes = tuple(pool.map(runner.run, plan.apps))
+    return ApplyResult(outcomes=outcomes, record=runner.record)
+
+
+def _acting(plan: Plan) -> list[AppPlan]:
+    return [a for a in plan.apps if a.action not in (Action.NOOP, Action.REFUSED)]
+
+
+def check_secrets(plan: Plan, ctx: ApplyContext) -> None:
+    """Every secret this plan sends must be set; an unset one stops the run up front."""
+    missing = sorted(
+        f"{name} (apps.{a.key}.secrets)"
+        for a in _acting(plan)
+        for name in a.env.secrets
+        if not ctx.environ.get(name)
+    )
+    if missing:
+        raise UsageError(
+            "error: secret values are read from the environment, and these are not set: "
+            + ", ".join(missing)
+            + "; set them and run apply again (nothing was changed)"
+        )
+
+
+def check_fresh(plan: Plan, ctx: ApplyContext) -> None:
+    """Refuse the plan (StalePlanError, nothing changed) if the files or the server moved."""
+    reasons: list[str] = []
+    for a in plan.apps:
+        now = ctx.local_digests.get(a.key)
+        if now is not None and a.manifest_digest and now != a.manifest_digest:
+            reasons.append(f"{a.key}: its files or manifest changed since the plan was made")
+    for a in _acting(plan):
+        reason = _server_moved(a, ctx)
+        if reason:
+            reasons.append(f"{a.key}: {reason}")
+    if reasons:
+        raise StalePlanError(
+            "error: the saved plan is stale, nothing was changed:\n  "
+            + "\n  ".join(reasons)
+            + "\nrun `connectfile plan` again"
+        )
+
+
+def _server_moved(a: AppPlan, ctx: ApplyContext) -> str | None:
+    fp = a.fingerprint
+    if fp is None:
+        return None
+    app = ctx.apps.get(a.key)
+    if app is None:
+        return "the app is no longer in connect.toml"
+    if fp.guid is None:
+        found = ctx.api.find_content(a.name, ctx.owner_guid)
+        if found is not None:
+            return f"content named {a.name!r} now exists on the server ({found.get('guid')})"
+        return None
+    content = ctx.api.get_content(fp.guid)
+    if content is None:
+        return f"content {fp.guid} no longer exists on the server"
+    bundle = content.get("bundle_id")
+    bundle = None if bundle is None else str(bundle)
+    if bundle != fp.bundle_id:
+        return (
+            f"the active bundle is now {bundle} (the plan saw {fp.bundle_id}): "
+            "someone deployed it since"
+        )
+    if settings_digest(content, app.settings()) != fp.settings_digest:
+        return "its settings were changed on the server since"
+    return None
+
+
+class _Runner:
+    """Applies one AppPlan at a time (called from worker threads); owns the record."""
+
+    def __init__(self, ctx: ApplyContext) -> None:
+        self.ctx = ctx
+        self.record = ctx.record
+        self._lock = threading.Lock()
+
+    def emit(self, key: str, kind: EventKind, message: str) -> None:
+        self.ctx.on_event(Event(app=key, kind=kind, message=message))
+
+    def run(self, a: AppPlan) -> AppOutcome:
+        if a.action is Action.NOOP:
+            return AppOutcome(key=a.key, action=a.action, status="unchanged", guid=a.guid,
+                              url=self._url(a.guid, a.content_url, None))
+        if a.action is Action.REFUSED:
+            message = a.refusal or "refused by the plan"
+            self.emit(a.key, EventKind.FAILED, message)
+            return AppOutcome(key=a.key, action=a.action, status="failed", guid=a.guid,
+                              error=message)
+        try:
+            return self._apply(a)
+        except TaskFailed as exc:
+            self.emit(a.key, EventKind.FAILED, str(exc))
+            return AppOutcome(key=a.key, action=a.action, status="failed", guid=a.guid,
+                              error=str(exc), log_tail=exc.log_tail)
+        except ConnectfileError as exc:
+            self.emit(a.key, EventKind.FAILED, str(exc))
+            return AppOutcome(key=a.key, action=a.action, status="failed", guid=a.guid,
+                              error=str(exc))
+
+    def _apply(self, a: AppPlan) -> AppOutcome:
+        ctx, app = self.ctx, self.ctx.apps[a.key]
+        guid, content_url = a.guid, a.content_url
+        changed = {s.key: s.after for s in a.settings}
+        if a.action is Action.CREATE:
+            self.emit(a.key, EventKind.STEP, f"creating content {a.name!r}")
+            content = ctx.api.create_content({"name": a.name, **changed},
+                                             owner_guid=ctx.owner_guid)
+            guid, content_url = str(content["guid"]), content.get("content_url")
+        elif changed:
+            self.emit(a.key, EventKind.STEP, "updating " + ", ".join(sorted(changed)))
+            assert guid is not None  # the diff gives every existing app its guid
+            content_url = ctx.api.patch_content(guid, changed).get("content_url") or content_url
+        assert guid is not None
+        env = self._env_values(a, app)
+        if env:
+            # Names only: values (secrets above all) never reach an event or a log line.
+            self.emit(a.key, EventKind.STEP, "setting env " + ", ".join(sorted(env)))
+            ctx.api.patch_env(guid, env)
+        bundle_id = a.fingerprint.bundle_id if a.fingerprint else None
+        if a.needs_bundle:
+            bundle_id = self._deploy(a, guid, previous=bundle_id)
+        vanity = None
+        if a.vanity_url is not None:
+            self.emit(a.key, EventKind.STEP, f"setting vanity URL {a.vanity_url}")
+            vanity = ctx.api.set_vanity(guid, a.vanity_url)
+        url = self._url(guid, content_url, vanity or app.vanity_url)
+        self._save(a, app, AppRecord(
+            guid=guid,
+            bundle_id=bundle_id,
+            manifest_digest=a.manifest_digest or None,
+            env_digests={k: env_digest(v) for k, v in sorted(app.env.items())},
+            secret_names=tuple(sorted(app.secrets)),
+            url=url,
+        ))
+        status = {Action.CREATE: "created", Action.REDEPLOY: "redeployed"}.get(a.action, "updated")
+        self.emit(a.key, EventKind.DONE, f"{status}: {url}")
+        return AppOutcome(key=a.key, action=a.action, status=status, guid=guid, url=url,
+                          bundle_id=bundle_id)
+
+    def _env_values(self, a: AppPlan, app: App) -> dict[str, str | None]:
+        values: dict[str, str | None] = {n: None for n in a.env.removed}
+        for name in (*a.env.added, *a.env.changed):
+            if name in app.env:
+                values[name] = app.env[name]
+        for name in a.env.secrets:
+            values[name] = self.ctx.environ[name]  # checked up front by check_secrets
+        return values
+
+    def _deploy(self, a: AppPlan, guid: str, *, previous: str | None) -> str:
+        ctx = self.ctx
+        with tempfile.TemporaryDirectory(prefix="connectfile-") as tmp:
+            path = Path(tmp) / f"{a.key}.tar.gz"
+            md5 = ctx.write_bundle(a.key, path)
+            size = path.stat().st_size
+            self.emit(a.key, EventKind.STEP, f"uploading bundle ({a.file_count} files, "
+                      f"{size} bytes)")
+            bundle_id = ctx.api.upload_bundle(guid, path, md5)
+        if ctx.supports_drafts and a.action is Action.REDEPLOY and previous is not None:
+            self.emit(a.key, EventKind.STEP, f"deploying bundle {bundle_id} as a draft")
+            self._follow(a.key, ctx.api.deploy(guid, bundle_id, activate=False))
+            draft = f"/content/{guid}/_bundle{bundle_id}/"
+            status = ctx.api.get_url(draft)
+            if status >= 500:
+                raise DeployError(
+                    f"the draft of bundle {bundle_id} built, but {draft} answered HTTP "
+                    f"{status}; bundle {previous} stays active"
+                )
+            self.emit(a.key, EventKind.STEP, f"draft answered HTTP {status}; activating it")
+            self._follow(a.key, ctx.api.deploy(guid, bundle_id, activate=True))
+        else:
+            self.emit(a.key, EventKind.STEP, f"deploying bundle {bundle_id}")
+            self._follow(a.key, ctx.api.deploy(guid, bundle_id))
+        return bundle_id
+
+    def _follow(self, key: str, task_id: str) -> None:
+        """Poll the task with first/wait, emitting each new log line, until it finishes."""
+        lines: list[str] = []
+        first = 0
+        while True:
+            task = self.ctx.api.get_task(task_id, first=first, wait=self.ctx.task_wait)
+            for line in task.get("output") or ():
+                lines.append(str(line))
+                self.emit(key, EventKind.LOG, str(line))
+            first = int(task.get("last") or first + len(task.get("output") or ()))
+            if task.get("finished"):
+                break
+        code, error = task.get("code") or 0, str(task.get("error") or "")
+        if code != 0 or error:
+            raise TaskFailed(
+                f"deploy task {task_id} failed: {error or f'exit code {code}'}",
+                lines[-LOG_TAIL:],
+            )
+
+    def _url(self, guid: str | None, content_url: str | None, vanity: str | None) -> str | None:
+        if vanity:
+            return self.ctx.server_url + "/" + vanity.strip("/") + "/"
+        if content_url:
+            return content_url
+        return f"{self.ctx.server_url}/content/{guid}/" if guid else None
+
+    def _save(self, a: AppPlan, app: App, entry: AppRecord) -> None:
+        with self._lock:
+            self.record = with_app(self.record, self.ctx.server_url, a.key, entry)
+            self.ctx.save_record(self.record)
