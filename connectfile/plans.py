@@ -67,6 +67,7 @@ class AppPlan:
     env: EnvChanges = EnvChanges()
     files: FileChanges = FileChanges()
     redeploy_reasons: tuple[str, ...] = ()  # "files", "entrypoint", "python", "requirements", ...
+    bundle_changes: tuple[SettingChange, ...] = ()  # manifest fields (app mode, entrypoint, ...)
     file_count: int = 0
     bundle_size: int = 0
     vanity_url: str | None = None  # set when the vanity URL must change
