@@ -1,0 +1,298 @@
+"""One-stop local view of an app: its files, manifest and digest, ready to bundle (edge).
+
+`prepare(project, app)` is what plan, apply, `manifest` and `bundle` call. It chooses the
+files (`connectfile.selection` rules walked by `connectfile.workspace`), resolves the
+Python version and requirements (`connectfile.pyenv`), hashes every file by streaming and
+builds the manifest bytes (`connectfile.manifest`). `select_files` and `explain` are the
+cheaper halves used by `connectfile files`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from connectfile import pyenv
+from connectfile.entrypoints import EntrypointError, manifest_entrypoint
+from connectfile.errors import SelectionError
+from connectfile.manifest import MANIFEST_NAME, build_manifest, to_bytes
+from connectfile.model import FILE_ENTRYPOINT_TYPES, App, Project
+from connectfile.selection import (
+    Decision,
+    Origin,
+    Rule,
+    Rules,
+    app_patterns,
+    is_secret,
+    key_origin,
+)
+from connectfile.workspace import Found, check_inside, digest, venv_marker, walk
+
+log = logging.getLogger("connectfile")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BundleFile:
+    """One bundle member other than manifest.json."""
+
+    dest: str  # POSIX path inside the bundle
+    source: Path | None  # file on disk to stream from, or None when `data` holds the bytes
+    data: bytes | None  # generated content (e.g. a frozen requirements.txt)
+    size: int
+    md5: str  # hex
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LocalApp:
+    """Everything known locally about an app, as deployed: the input of plan and bundle."""
+
+    app: App
+    directory: Path  # the app dir on disk
+    files: tuple[BundleFile, ...]  # sorted by dest; not including manifest.json
+    manifest: Mapping[str, Any]  # the manifest.json dict
+    manifest_bytes: bytes  # exactly the bytes written to disk / into the bundle
+    digest: str  # sha256 hex of manifest_bytes
+    python_version: str
+    requirements_generated: bool
+
+    @property
+    def total_size(self) -> int:
+        return sum(f.size for f in self.files) + len(self.manifest_bytes)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Selection:
+    """The files chosen for an app, each with the rule that kept it, and what was dropped."""
+
+    directory: Path
+    entrypoint: str
+    kept: tuple[Found, ...]  # sorted by dest
+    dropped: tuple[Decision, ...]
+    rules: Rules
+    venv_dirs: Mapping[str, str]
+    secrets_skipped: tuple[str, ...]
+
+
+def app_directory(project: Project, app: App) -> Path:
+    """The app's directory; a SelectionError citing `apps.X.path` when it is not one."""
+    directory = project.root / app.path
+    origin = key_origin(project, app, "path")
+    if not directory.is_dir():
+        raise origin.error(f'"{app.path}" is not a directory under {project.root}')
+    check_inside(directory, project.root, f"apps.{app.key}.path")
+    return directory
+
+
+def select_files(project: Project, app: App) -> Selection:
+    """Choose the app's files (SPEC §3) without hashing them or asking Python anything."""
+    directory = app_directory(project, app)
+    top = sorted(e.name for e in os.scandir(directory) if e.is_file())
+    try:
+        entrypoint = manifest_entrypoint(app, top)
+    except EntrypointError as exc:
+        line = project.line_of(f"apps.{app.key}.entrypoint")
+        raise EntrypointError(f"{project.source}:{line}: {exc}") from None
+    requirements = _relative(app.requirements, key_origin(project, app, "requirements"))
+    forced: dict[str, Rule] = {requirements: Rule(kind="requirements")}
+    entry_file = _entry_file(app.type, entrypoint, directory)
+    if entry_file is not None:
+        forced[entry_file] = Rule(kind="entrypoint")
+    for i, extra in enumerate(app.files):
+        origin = key_origin(project, app, "files", i)
+        forced[_relative(extra, origin)] = Rule(kind="extra", origin=origin)
+    dropped: dict[str, Rule] = {}
+    config = (project.root / Path(project.source).name).resolve()
+    if config.is_relative_to(directory.resolve()):
+        rel = config.relative_to(directory.resolve()).as_posix()
+        dropped[rel] = Rule(kind="config", pattern=rel)
+    rules = Rules(patterns=app_patterns(project, app), forced=forced, dropped=dropped)
+    tree = walk(directory, rules, project_root=project.root)
+    chosen: dict[str, Found] = {f.dest: f for f in tree.kept}
+    dropped_decisions = list(tree.dropped)
+    for dest, rule in forced.items():
+        if dest in chosen or rule.kind == "requirements":
+            continue  # a requirements file that is missing gets generated later
+        _add_forced(chosen, dest, rule, directory, project, rules, dropped_decisions)
+    for j, mapping in enumerate(app.mappings):
+        origin = key_origin(project, app, "files")
+        _add_mapping(chosen, mapping.source, mapping.dest, origin, j, project, rules,
+                     dropped_decisions)
+    secrets = tuple(sorted(d.path for d in dropped_decisions if d.rule.kind == "secret"))
+    return Selection(
+        directory=directory, entrypoint=entrypoint,
+        kept=tuple(chosen[k] for k in sorted(chosen)), dropped=tuple(dropped_decisions),
+        rules=rules, venv_dirs=tree.venv_dirs, secrets_skipped=secrets,
+    )
+
+
+def explain(project: Project, app: App, path: str) -> Decision:
+    """Which rule keeps or drops `path` (relative to the app directory) for `files --why`."""
+    chosen = select_files(project, app)
+    rel = PurePosixPath(path.replace(os.sep, "/")).as_posix().removeprefix("./")
+    for found in chosen.kept:
+        if found.dest == rel:
+            return Decision(path=rel, kept=True, rule=found.rule)
+    for decision in chosen.dropped:
+        if rel == decision.path or rel.startswith(decision.path + "/"):
+            return Decision(path=rel, kept=False, rule=decision.rule)
+    venvs = dict(chosen.venv_dirs)
+    parts = rel.split("/")
+    for depth in range(1, len(parts)):
+        parent = "/".join(parts[:depth])
+        marker = venv_marker(chosen.directory / parent)
+        if marker is not None:
+            venvs.setdefault(parent, marker)
+    return chosen.rules.explain(rel, venvs)
+
+
+_warned_secrets: set[tuple[Path, tuple[str, ...]]] = set()
+
+
+def prepare(
+    project: Project, app: App, *, python: str | None = None, force_generate: bool = False
+) -> LocalApp:
+    """Select, hash and describe `app` as it would be deployed.
+
+    `python` is the `--python` interpreter; `force_generate` freezes requirements even when
+    the requirements file exists. Raises SelectionError / EntrypointError / UsageError with
+    a one-line message naming the config line and the fix.
+    """
+    chosen = select_files(project, app)
+    _warn_secrets(chosen)
+    info = pyenv.resolve_python(app, chosen.directory, python=python)
+    requirements = PurePosixPath(app.requirements).as_posix()
+    on_disk = {f.dest: f for f in chosen.kept}
+    generated = force_generate or requirements not in on_disk
+    files: list[BundleFile] = []
+    for found in chosen.kept:
+        if generated and found.dest == requirements:
+            continue
+        size, md5 = digest(found.source)
+        files.append(BundleFile(dest=found.dest, source=found.source, data=None, size=size,
+                                md5=md5))
+    if generated:
+        data = pyenv.freeze(info.interpreter)
+        log.info("apps.%s: generated %s from %s (pip freeze)", app.key, requirements,
+                 info.interpreter)
+        files.append(BundleFile(dest=requirements, source=None, data=data, size=len(data),
+                                md5=hashlib.md5(data, usedforsecurity=False).hexdigest()))
+        files.sort(key=lambda f: f.dest)
+    # The pip version is only known by running the interpreter; when nothing needed that
+    # (version from config, requirements on disk) it is left out so manifests stay portable.
+    pip = pyenv.pip_version(info.interpreter) if generated or info.from_interpreter else None
+    manifest = build_manifest(
+        appmode=app.app_mode, entrypoint=chosen.entrypoint, python_version=info.version,
+        requires=info.requires, package_file=requirements, pip_version=pip,
+        checksums={f.dest: f.md5 for f in files},
+    )
+    data = to_bytes(manifest)
+    return LocalApp(
+        app=app, directory=chosen.directory, files=tuple(files), manifest=manifest,
+        manifest_bytes=data, digest=hashlib.sha256(data).hexdigest(),
+        python_version=info.version, requirements_generated=generated,
+    )
+
+
+def _warn_secrets(chosen: Selection) -> None:
+    if not chosen.secrets_skipped:
+        return
+    key = (chosen.directory, chosen.secrets_skipped)
+    if key in _warned_secrets:
+        return
+    _warned_secrets.add(key)
+    log.warning(
+        "not bundled (may hold secrets): %s; pass values with `secrets` or `env` in connect.toml",
+        ", ".join(chosen.secrets_skipped),
+    )
+
+
+def _relative(path: str, origin: Origin) -> str:
+    """A config path as a clean bundle path; refuses absolute paths and `..` escapes."""
+    pure = PurePosixPath(path.replace("\\", "/"))
+    rel = pure.as_posix().removeprefix("./")
+    if pure.is_absolute() or ".." in pure.parts or rel in ("", "."):
+        raise origin.error(
+            f'"{path}" must be a path inside the app directory '
+            '(for files elsewhere in the project use { from = "...", to = "..." })'
+        )
+    return rel
+
+
+def _entry_file(app_type: str, entrypoint: str, directory: Path) -> str | None:
+    """The file an entrypoint names, when it exists in the app directory."""
+    if app_type in FILE_ENTRYPOINT_TYPES:
+        name = entrypoint if entrypoint.endswith(".py") else f"{entrypoint}.py"
+        candidates = [name]
+    else:
+        base = entrypoint.partition(":")[0].replace(".", "/")
+        candidates = [f"{base}.py", f"{base}/__init__.py"]
+    for candidate in candidates:
+        if (directory / candidate).is_file():
+            return candidate
+    return None
+
+
+def _add_forced(
+    chosen: dict[str, Found], dest: str, rule: Rule, directory: Path, project: Project,
+    rules: Rules, dropped: list[Decision],
+) -> None:
+    """Add an extra file (or folder), the entrypoint or the requirements file."""
+    path = directory / dest
+    origin = rule.origin
+    if not path.exists():
+        if rule.kind != "extra":
+            return  # validate reports a missing entrypoint; nothing to bundle here
+        message = f'"{dest}" does not exist in {directory} (fix the path or remove the entry)'
+        raise (origin.error(message) if origin else SelectionError(message))
+    check_inside(path, project.root, str(origin) if origin else dest)
+    if is_secret(dest):
+        message = f'"{dest}" may hold secrets and is never bundled (use `secrets` instead)'
+        raise (origin.error(message) if origin else SelectionError(message))
+    if path.is_dir():
+        sub = Rules(patterns=(), forced={}, dropped=rules.dropped)
+        tree = walk(path, sub, project_root=project.root, prefix=dest + "/")
+        for found in tree.kept:
+            chosen.setdefault(found.dest, Found(dest=found.dest, source=found.source, rule=rule))
+        dropped.extend(tree.dropped)
+        return
+    chosen[dest] = Found(dest=dest, source=path, rule=rule)
+
+
+def _add_mapping(
+    chosen: dict[str, Found], source: str, dest: str, origin: Origin, index: int,
+    project: Project, rules: Rules, dropped: list[Decision],
+) -> None:
+    """Copy a file or folder from elsewhere in the project to `dest` in the bundle."""
+    shown = f"{origin.source}:{origin.line}: {origin.key}" if origin.line else origin.key
+    target = _relative(dest, origin)
+    if target == MANIFEST_NAME:
+        raise origin.error(f'mapping #{index + 1}: "to" cannot be {MANIFEST_NAME}')
+    path = project.root / source
+    if not path.exists():
+        raise origin.error(
+            f'mapping #{index + 1}: "{source}" does not exist under {project.root} '
+            '("from" is relative to the directory holding connect.toml)'
+        )
+    check_inside(path, project.root, f"{shown}: mapping #{index + 1}")
+    rule = Rule(kind="mapping", pattern=source, origin=origin)
+    if path.is_dir():
+        # Mapped folders get the default excludes and the app's excludes, matched at the
+        # bundle path; the folder itself is kept because it was named explicitly.
+        tree = walk(path, rules, project_root=project.root, prefix=target + "/")
+        found_files = [Found(dest=f.dest, source=f.source, rule=rule) for f in tree.kept]
+        dropped.extend(tree.dropped)
+    else:
+        found_files = [Found(dest=target, source=path, rule=rule)]
+    for found in found_files:
+        other = chosen.get(found.dest)
+        if other is not None and other.source.resolve() != found.source.resolve():
+            raise origin.error(
+                f'mapping #{index + 1}: bundle path "{found.dest}" is also {other.source}; '
+                'choose another "to"'
+            )
+        chosen[found.dest] = found

@@ -1,0 +1,113 @@
+"""Build rsconnect-format manifest.json dicts and their deterministic bytes; compare two (pure).
+
+The format is rsconnect-python's (reference/rsconnect-python.md §1.1). Deterministic: no
+timestamps, a fixed locale, keys sorted, two-space indent, POSIX paths, UTF-8, one
+trailing newline — the same inputs give the same bytes on any machine. The same bytes
+are written beside the app and into the bundle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+MANIFEST_NAME: Final = "manifest.json"
+# rsconnect records the inspecting machine's locale; a constant keeps manifests portable.
+LOCALE: Final = "en_US.UTF-8"
+
+
+def build_manifest(
+    *,
+    appmode: str,
+    entrypoint: str,
+    python_version: str,
+    requires: str | None,
+    package_file: str,
+    pip_version: str | None,
+    checksums: Mapping[str, str],
+) -> dict[str, Any]:
+    """The manifest.json dict; `checksums` maps bundle paths to md5 hex.
+
+    `pip_version` is omitted when unknown (Posit Publisher omits it too); Connect installs
+    with its own pip either way.
+    """
+    package_manager: dict[str, Any] = {"name": "pip", "package_file": package_file}
+    if pip_version:
+        package_manager["version"] = pip_version
+    manifest: dict[str, Any] = {
+        "version": 1,
+        "locale": LOCALE,
+        "metadata": {"appmode": appmode, "entrypoint": entrypoint},
+        "python": {"version": python_version, "package_manager": package_manager},
+        "files": {path: {"checksum": checksums[path]} for path in sorted(checksums)},
+    }
+    if requires:
+        manifest["environment"] = {"python": {"requires": requires}}
+    return manifest
+
+
+def to_bytes(manifest: Mapping[str, Any]) -> bytes:
+    """The canonical bytes: sorted keys, indent 2, UTF-8, trailing newline."""
+    text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+def checksums(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """`files` of a manifest as {path: md5}; entries without a checksum map to ""."""
+    files = manifest.get("files")
+    if not isinstance(files, Mapping):
+        return {}
+    out: dict[str, str] = {}
+    for path, entry in files.items():
+        value = entry.get("checksum") if isinstance(entry, Mapping) else None
+        out[str(path)] = value if isinstance(value, str) else ""
+    return out
+
+
+def _get(manifest: Mapping[str, Any], *keys: str) -> Any:
+    node: Any = manifest
+    for key in keys:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+# Scalar fields compared by `differences`, with the label shown to users.
+_FIELDS: Final = (
+    ("appmode", ("metadata", "appmode")),
+    ("entrypoint", ("metadata", "entrypoint")),
+    ("python", ("python", "version")),
+    ("python requires", ("environment", "python", "requires")),
+    ("package file", ("python", "package_manager", "package_file")),
+    ("pip", ("python", "package_manager", "version")),
+    ("locale", ("locale",)),
+)
+
+
+def differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, ...]:
+    """Human lines saying how `old` (e.g. on disk) differs from `new`; empty when equal.
+
+    Files are listed as `+ path` (added), `- path` (removed), `~ path` (changed).
+    """
+    lines: list[str] = []
+    for label, keys in _FIELDS:
+        before, after = _get(old, *keys), _get(new, *keys)
+        if before != after:
+            lines.append(f"{label}: {_show(before)} -> {_show(after)}")
+    before_files, after_files = checksums(old), checksums(new)
+    for path in sorted(before_files.keys() | after_files.keys()):
+        if path not in before_files:
+            lines.append(f"+ {path}")
+        elif path not in after_files:
+            lines.append(f"- {path}")
+        elif before_files[path] != after_files[path]:
+            lines.append(f"~ {path}")
+    if not lines and dict(old) != dict(new):
+        lines.append("other fields differ")
+    return tuple(lines)
+
+
+def _show(value: Any) -> str:
+    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
