@@ -106,6 +106,7 @@ def write_bundle(local: LocalApp, out: Path) -> BundleInfo:
                     _add(tar, f)
             raw.flush()
             os.fsync(raw.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)

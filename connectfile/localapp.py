@@ -19,7 +19,7 @@ from typing import Any
 
 from connectfile import pyenv
 from connectfile.entrypoints import EntrypointError, manifest_entrypoint
-from connectfile.errors import SelectionError
+from connectfile.errors import SelectionError, UsageError
 from connectfile.manifest import MANIFEST_NAME, build_manifest, to_bytes
 from connectfile.model import FILE_ENTRYPOINT_TYPES, App, Project
 from connectfile.selection import (
@@ -102,7 +102,8 @@ def select_files(project: Project, app: App) -> Selection:
     entry_file = _entry_file(app.type, entrypoint, directory)
     if entry_file is not None:
         forced[entry_file] = Rule(kind="entrypoint")
-    for i, extra in enumerate(app.files):
+    extra_at, mapping_at = _files_indices(project, app)
+    for i, extra in zip(extra_at, app.files, strict=True):
         origin = key_origin(project, app, "files", i)
         forced[_relative(extra, origin)] = Rule(kind="extra", origin=origin)
     dropped: dict[str, Rule] = {}
@@ -118,9 +119,9 @@ def select_files(project: Project, app: App) -> Selection:
         if dest in chosen or rule.kind == "requirements":
             continue  # a requirements file that is missing gets generated later
         _add_forced(chosen, dest, rule, directory, project, rules, dropped_decisions)
-    for j, mapping in enumerate(app.mappings):
-        origin = key_origin(project, app, "files")
-        _add_mapping(chosen, mapping.source, mapping.dest, origin, j, project, rules,
+    for j, mapping in zip(mapping_at, app.mappings, strict=True):
+        origin = key_origin(project, app, "files", j)
+        _add_mapping(chosen, mapping.source, mapping.dest, origin, project, rules,
                      dropped_decisions)
     secrets = tuple(sorted(d.path for d in dropped_decisions if d.rule.kind == "secret"))
     return Selection(
@@ -128,6 +129,30 @@ def select_files(project: Project, app: App) -> Selection:
         kept=tuple(chosen[k] for k in sorted(chosen)), dropped=tuple(dropped_decisions),
         rules=rules, venv_dirs=tree.venv_dirs, secrets_skipped=secrets,
     )
+
+
+def find_app(project: Project, key: str) -> App:
+    """The app called `key`; a UsageError listing the known apps otherwise."""
+    for app in project.apps:
+        if app.key == key:
+            return app
+    known = ", ".join(a.key for a in project.apps) or "none"
+    raise UsageError(f"error: no app {key!r} in {project.source} (apps: {known})")
+
+
+def _files_indices(project: Project, app: App) -> tuple[list[int], list[int]]:
+    """Positions in the written `files` array of the plain entries and of the mappings.
+
+    The model splits `files` into strings and `{from, to}` tables; the line map still has
+    `apps.X.files[N].from` for each table, which restores the original positions.
+    """
+    total = len(app.files) + len(app.mappings)
+    tables = sorted(
+        n for n in range(total) if f"apps.{app.key}.files[{n}].from" in project.lines
+    )
+    if len(tables) != len(app.mappings):  # set in [defaults] or a target: keep the order
+        return list(range(len(app.files))), list(range(len(app.files), total))
+    return [n for n in range(total) if n not in tables], tables
 
 
 def explain(project: Project, app: App, path: str) -> Decision:
@@ -223,6 +248,13 @@ def _relative(path: str, origin: Origin) -> str:
     return rel
 
 
+def _check_inside(path: Path, root: Path, origin: Origin) -> None:
+    try:
+        check_inside(path, root, str(path))
+    except SelectionError as exc:
+        raise origin.error(str(exc)) from None
+
+
 def _entry_file(app_type: str, entrypoint: str, directory: Path) -> str | None:
     """The file an entrypoint names, when it exists in the app directory."""
     if app_type in FILE_ENTRYPOINT_TYPES:
@@ -249,7 +281,10 @@ def _add_forced(
             return  # validate reports a missing entrypoint; nothing to bundle here
         message = f'"{dest}" does not exist in {directory} (fix the path or remove the entry)'
         raise (origin.error(message) if origin else SelectionError(message))
-    check_inside(path, project.root, str(origin) if origin else dest)
+    if origin is not None:
+        _check_inside(path, project.root, origin)
+    else:
+        check_inside(path, project.root, dest)
     if is_secret(dest):
         message = f'"{dest}" may hold secrets and is never bundled (use `secrets` instead)'
         raise (origin.error(message) if origin else SelectionError(message))
@@ -264,21 +299,20 @@ def _add_forced(
 
 
 def _add_mapping(
-    chosen: dict[str, Found], source: str, dest: str, origin: Origin, index: int,
-    project: Project, rules: Rules, dropped: list[Decision],
+    chosen: dict[str, Found], source: str, dest: str, origin: Origin, project: Project,
+    rules: Rules, dropped: list[Decision],
 ) -> None:
     """Copy a file or folder from elsewhere in the project to `dest` in the bundle."""
-    shown = f"{origin.source}:{origin.line}: {origin.key}" if origin.line else origin.key
     target = _relative(dest, origin)
     if target == MANIFEST_NAME:
-        raise origin.error(f'mapping #{index + 1}: "to" cannot be {MANIFEST_NAME}')
+        raise origin.error(f'"to" cannot be {MANIFEST_NAME} (connectfile writes that one)')
     path = project.root / source
     if not path.exists():
         raise origin.error(
-            f'mapping #{index + 1}: "{source}" does not exist under {project.root} '
-            '("from" is relative to the directory holding connect.toml)'
+            f'"from" names {source}, which does not exist under the project root '
+            '("from" is relative to the app directory)'
         )
-    check_inside(path, project.root, f"{shown}: mapping #{index + 1}")
+    _check_inside(path, project.root, origin)
     rule = Rule(kind="mapping", pattern=source, origin=origin)
     if path.is_dir():
         # Mapped folders get the default excludes and the app's excludes, matched at the
@@ -292,7 +326,7 @@ def _add_mapping(
         other = chosen.get(found.dest)
         if other is not None and other.source.resolve() != found.source.resolve():
             raise origin.error(
-                f'mapping #{index + 1}: bundle path "{found.dest}" is also {other.source}; '
-                'choose another "to"'
+                f'bundle path "{found.dest}" would come from both {source} and '
+                f'{other.source}; choose another "to"'
             )
         chosen[found.dest] = found

@@ -1,11 +1,22 @@
-"""The `bundle` command (not yet implemented)."""
+"""The `bundle` command: write the tar.gz that would be uploaded for an app."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
-from connectfile.errors import UsageError
+from connectfile.bundle import write_bundle
+from connectfile.commands.common import load
+from connectfile.localapp import find_app, prepare
+from connectfile.render import size_text
 
 
-def run(**kwargs: Any) -> int:
-    raise UsageError("error: `bundle` is not implemented yet")
+def run(
+    *, config: Path | None, app: str, output: Path, force_generate: bool, python: str | None
+) -> int:
+    """Write APP's bundle to `output` (atomically) and print what was written."""
+    project = load(config)
+    local = prepare(project, find_app(project, app), python=python, force_generate=force_generate)
+    info = write_bundle(local, output)
+    count = len(local.files) + 1
+    print(f"wrote {info.path}: {count} files, {size_text(info.size)}, md5 {info.md5}")
+    return 0

@@ -1,11 +1,36 @@
-"""The `files` command (not yet implemented)."""
+"""The `files` command: list what would be uploaded for an app, or say why a path is in or out."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
-from connectfile.errors import UsageError
+from connectfile.commands.common import load
+from connectfile.localapp import explain, find_app, select_files
+from connectfile.render import size_text
 
 
-def run(**kwargs: Any) -> int:
-    raise UsageError("error: `files` is not implemented yet")
+def run(*, config: Path | None, app: str, why: str | None) -> int:
+    """Print each file with its size and a total line; with `why`, the rule for that path."""
+    project = load(config)
+    chosen = find_app(project, app)
+    if why is not None:
+        decision = explain(project, chosen, why)
+        missing = decision.rule.kind != "mapping" and not (
+            project.root / chosen.path / decision.path
+        ).exists()
+        print(f"{decision} (no such file; this rule would apply)" if missing else decision)
+        return 0
+    selection = select_files(project, chosen)
+    rows = [(f.source.stat().st_size, f.dest) for f in selection.kept]
+    width = max((len(size_text(size)) for size, _ in rows), default=1)
+    for size, dest in rows:
+        print(f"{size_text(size):>{width}}  {dest}")
+    requirements = Path(chosen.requirements).as_posix()
+    generated = requirements not in {f.dest for f in selection.kept}
+    if generated:
+        print(f"{'?':>{width}}  {requirements} (generated with pip freeze when deploying)")
+    total = sum(size for size, _ in rows)
+    count = len(rows) + (1 if generated else 0)
+    plural = "" if count == 1 else "s"
+    print(f"{count} file{plural}, {size_text(total)} (plus manifest.json)")
+    return 0
