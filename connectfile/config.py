@@ -1,11 +1,189 @@
-"""Parse connect.toml text into the frozen model (stub until the config work lands)."""
+"""Parse connect.toml text into the frozen model: tomlkit, the schema, then cross-field rules."""
 
 from __future__ import annotations
 
+import os
+import posixpath
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
-from connectfile.model import Project
+import tomlkit
+from tomlkit.exceptions import ParseError, TOMLKitError
+
+from connectfile import schema
+from connectfile.config_lines import format_path, line_map
+from connectfile.config_rules import check_rules, memory_bytes, merge
+from connectfile.errors import ConfigError, Issue
+from connectfile.model import (
+    DEFAULT_API_KEY_ENV,
+    IMPLICIT_TARGET,
+    App,
+    FileMapping,
+    Project,
+    Resources,
+    Runtime,
+    Target,
+)
+
+_MEMORY_KEYS = ("memory_request", "memory_limit")
+_FLOAT_KEYS = ("load_factor", "cpu_request", "cpu_limit")
 
 
 def load_project(path: Path) -> Project:
-    raise NotImplementedError
+    """Read and parse the connect.toml at `path` (messages name it as given, or relative to cwd)."""
+    source = str(path)
+    if path.is_absolute():
+        try:
+            source = os.path.relpath(path)
+        except ValueError:  # another drive on Windows
+            source = str(path)
+    return parse_project(path.read_text("utf-8"), source=source, root=path.absolute().parent)
+
+
+def parse_project(text: str, *, source: str, root: Path) -> Project:
+    """Parse connect.toml `text`; raise ConfigError listing every problem, sorted by line."""
+    try:
+        data: dict[str, Any] = tomlkit.parse(text).unwrap()
+    except TOMLKitError as exc:
+        raise ConfigError([_syntax_issue(source, exc)]) from None
+    lines = line_map(text)
+
+    def issue(path: tuple[str | int, ...], message: str) -> Issue:
+        return Issue(source=source, line=_line_of(lines, path), path=format_path(path),
+                     message=message)
+
+    issues = [issue(path, message) for path, message in schema.check(data)]
+    issues += [issue(path, message) for path, message in check_rules(data)]
+    if issues:
+        raise ConfigError(issues)
+    return _build(data, source=source, root=root, lines=lines)
+
+
+def app_key_path(project: Project, app_key: str, key: str, target: str | None = None) -> str:
+    """The dotted path where `key` (e.g. `runtime.max_processes`) of an app was set.
+
+    Looks at the target override, then the app, then `[defaults]`; falls back to the app's
+    own table when the value is a default, so `project.line_of()` of the result is useful.
+    """
+    candidates = [f"apps.{app_key}.{key}", f"defaults.{key}"]
+    if target is not None:
+        candidates.insert(0, f"apps.{app_key}.targets.{target}.{key}")
+    for candidate in candidates:
+        if candidate in project.lines:
+            return candidate
+    return f"apps.{app_key}"
+
+
+def _line_of(lines: Mapping[str, int], path: tuple[str | int, ...]) -> int:
+    for end in range(len(path), 0, -1):
+        line = lines.get(format_path(path[:end]))
+        if line:
+            return line
+    return 1  # top-level problems (a missing `version`) belong to the top of the file
+
+
+def _syntax_issue(source: str, exc: TOMLKitError) -> Issue:
+    message = str(exc)
+    if isinstance(exc, ParseError):
+        suffix = f" at line {exc.line} col {exc.col}"
+        message = message.removesuffix(suffix)
+        if "'\\x00'" in message:
+            message = "unexpected end of file (is a quote, ] or } missing?)"
+        elif message.startswith("Key ") and message.endswith(" already exists."):
+            message = message.replace("Key ", "key ", 1).rstrip(".") + " (remove one of them)"
+        return Issue(source=source, line=exc.line, path="",
+                     message=f"syntax error at column {exc.col + 1}: {message}")
+    return Issue(source=source, line=0, path="", message=f"syntax error: {message}")
+
+
+def _build(data: Mapping[str, Any], *, source: str, root: Path, lines: dict[str, int]) -> Project:
+    targets = tuple(_targets(data.get("targets", {})))
+    defaults = data.get("defaults", {})
+    apps_raw: Mapping[str, Any] = data["apps"]
+    base = {key: merge(defaults, raw) for key, raw in apps_raw.items()}
+    apps = tuple(_app(key, raw) for key, raw in base.items())
+    target_apps = {
+        t.name: tuple(
+            _app(key, merge(raw, apps_raw[key].get("targets", {}).get(t.name, {})))
+            for key, raw in base.items()
+        )
+        for t in targets
+    }
+    return Project(
+        source=source,
+        root=root,
+        version=int(data["version"]),
+        targets=targets,
+        apps=apps,
+        target_apps=MappingProxyType(target_apps),
+        lines=MappingProxyType(lines),
+    )
+
+
+def _targets(raw: Mapping[str, Any]) -> Iterator[Target]:
+    if not raw:
+        yield Target(name=IMPLICIT_TARGET, server=None, default=True)
+        return
+    for name, table in raw.items():
+        yield Target(
+            name=name,
+            server=table["server"],
+            api_key_env=table.get("api_key_env", DEFAULT_API_KEY_ENV),
+            ca_bundle=table.get("ca_bundle"),
+            insecure=bool(table.get("insecure", False)),
+            default=bool(table.get("default", len(raw) == 1)),
+        )
+
+
+def _app(key: str, raw: Mapping[str, Any]) -> App:
+    path = _clean(raw.get("path", "."))
+    files: list[str] = []
+    mappings: list[FileMapping] = []
+    for entry in raw.get("files", ()):
+        if isinstance(entry, str):
+            files.append(_strip_dot(entry))
+        else:
+            source = _clean(posixpath.join(path, entry["from"]))
+            mappings.append(FileMapping(source=source, dest=_clean(entry["to"])))
+    runtime: dict[str, Any] = {
+        k: float(v) if k in _FLOAT_KEYS else v for k, v in raw.get("runtime", {}).items()
+    }
+    resources: dict[str, Any] = {
+        k: memory_bytes(v) if k in _MEMORY_KEYS else float(v) if k in _FLOAT_KEYS else v
+        for k, v in raw.get("resources", {}).items()
+    }
+    return App(
+        key=key,
+        type=raw["type"],
+        path=path,
+        entrypoint=raw.get("entrypoint"),
+        name=raw.get("name", key),
+        title=raw.get("title"),
+        description=raw.get("description"),
+        files=tuple(files),
+        mappings=tuple(mappings),
+        exclude=tuple(raw.get("exclude", ())),
+        requirements=_clean(raw.get("requirements", "requirements.txt")),
+        python=raw.get("python"),
+        env=MappingProxyType(dict(raw.get("env", {}))),
+        secrets=tuple(raw.get("secrets", ())),
+        access=raw.get("access"),
+        vanity_url=raw.get("vanity_url"),
+        runtime=Runtime(**runtime),
+        resources=Resources(**resources),
+        guid=raw.get("guid"),
+    )
+
+
+def _clean(path: str) -> str:
+    """A POSIX path without `./`, `//` or inner `..` (a leading `..` stays: checks flag it)."""
+    return posixpath.normpath(path.replace("\\", "/"))
+
+
+def _strip_dot(path: str) -> str:
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path

@@ -1,0 +1,192 @@
+"""The packaged JSON Schema for connect.toml, and its errors as messages that say the fix."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import functools
+import importlib.resources
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+Path = tuple[str | int, ...]
+
+
+@functools.cache
+def load_schema() -> dict[str, Any]:
+    """The schema shipped in the package (a byte-identical copy of schema/connect.schema.json)."""
+    text = importlib.resources.files("connectfile").joinpath("connect.schema.json")
+    schema: dict[str, Any] = json.loads(text.read_text("utf-8"))
+    return schema
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(load_schema())
+
+
+def check(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
+    """Every schema violation in `data`, as (key path, message) pairs, sorted by path."""
+    found: list[tuple[Path, str]] = []
+    for error in _validator().iter_errors(data):
+        found.extend(_explain(error))
+    return sorted(set(found), key=lambda item: [str(p) for p in item[0]])
+
+
+def show(value: Any) -> str:
+    """A value as the user wrote it in TOML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return str(value)
+
+
+def toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime.date | datetime.time):
+        return "a date/time"
+    return type(value).__name__
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "an array",
+    "object": "a table",
+}
+
+
+def _explain(error: ValidationError) -> Iterator[tuple[Path, str]]:
+    path: Path = tuple(error.absolute_path)
+    value = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    hint = schema.get("description", "")
+    kind = error.validator
+    if kind == "additionalProperties" and isinstance(value, dict):
+        allowed = sorted(schema.get("properties", {}))
+        for key in sorted(set(value) - set(allowed)):
+            yield (*path, key), unknown_key(str(key), allowed)
+    elif kind == "required":
+        missing = str(error.validator_value[0]) if error.validator_value else "?"
+        for key in error.validator_value:
+            if isinstance(value, dict) and key not in value:
+                missing = str(key)
+                break
+        yield (*path, missing), _missing(path, missing)
+    elif kind == "type":
+        expected = error.validator_value
+        names = [expected] if isinstance(expected, str) else list(expected)
+        wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
+        yield path, f"expected {wanted}, got {toml_type(value)} ({show(value)})"
+    elif kind == "enum":
+        options = [str(o) for o in error.validator_value]
+        near = difflib.get_close_matches(str(value), options, n=1)
+        suggestion = f" (did you mean {show(near[0])}?)" if near else ""
+        yield path, f"{show(value)} is not one of {', '.join(options)}{suggestion}"
+    elif kind == "const" and path == ("version",):
+        yield path, f"unsupported version {show(value)}: this connectfile reads version = 1"
+    elif kind in ("anyOf", "oneOf"):
+        yield from _explain_alternatives(error, path, hint)
+    elif kind == "minProperties" and path == ("apps",):
+        yield path, 'no apps defined: add an [apps.NAME] table with at least type = "..."'
+    elif kind == "propertyNames":
+        yield path, f"key {show(value)} is not allowed here: {_key_rule(path)}"
+    elif kind in ("minLength", "maxLength") and isinstance(value, str):
+        yield path, _length(value, schema)
+    elif kind == "pattern":
+        described = hint or f"must match {error.validator_value}"
+        yield path, f"{show(value)} is not valid: expected {described}"
+    elif kind == "uniqueItems":
+        yield path, f"{show(value)} lists the same name twice (remove the duplicates)"
+    else:
+        # minimum / maximum / exclusiveMinimum read well as jsonschema words them
+        # ("-1 is less than the minimum of 1"); anything rarer too.
+        yield path, error.message
+
+
+def _explain_alternatives(
+    error: ValidationError, path: Path, hint: str
+) -> Iterator[tuple[Path, str]]:
+    value = error.instance
+    if path and path[-1] in ("memory_request", "memory_limit"):
+        if isinstance(value, str):
+            yield path, memory_message(value)
+            return
+        if isinstance(value, int) and not isinstance(value, bool):
+            yield path, f"{value} is out of range: memory must be 0 to 9007198180999168 bytes"
+            return
+    # Explain the branch whose type fits the value (a {from, to} table with a typo, say).
+    fitting = [sub for sub in error.context or () if sub.validator != "type"]
+    if fitting:
+        for sub in fitting:
+            yield from _explain(sub)
+        return
+    yield path, f"{show(value)} is not valid ({toml_type(value)}): expected {hint}"
+
+
+def memory_message(text: str) -> str:
+    return (
+        f"{show(text)} is not a memory size: use bytes (an integer) or a number with a unit "
+        "(B, KB, MB, GB, TB, KiB, MiB, GiB, TiB; K, M, G, T, Ki, Mi, Gi, Ti), e.g. \"2GiB\""
+    )
+
+
+def unknown_key(key: str, allowed: list[str]) -> str:
+    near = difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
+    if near:
+        return f"unknown key {key!r} (did you mean {near[0]!r}?)"
+    return f"unknown key {key!r} (allowed keys: {', '.join(allowed)})"
+
+
+def _missing(path: Path, key: str) -> str:
+    if key == "version":
+        return "missing required key 'version' (add version = 1 at the top of the file)"
+    if key == "apps":
+        return 'no apps defined: add an [apps.NAME] table with at least type = "..."'
+    if key == "server":
+        return (
+            "missing required key 'server' "
+            '(add server = "https://connect.example.com", or "local" for the emulator)'
+        )
+    return f"missing required key {key!r}"
+
+
+def _key_rule(path: Path) -> str:
+    if path and path[-1] == "env":
+        return "variable names use letters, digits and '_' and do not start with a digit"
+    return "names use only letters, digits, '-' and '_'"
+
+
+def _length(value: str, schema: Mapping[str, Any]) -> str:
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    if low is not None and high is not None:
+        bounds = f"{low} to {high} characters"
+    elif high is not None:
+        bounds = f"at most {high} characters"
+    else:
+        bounds = f"at least {low} character" + ("s" if low != 1 else "")
+    if not value:
+        return f"must not be empty ({bounds})"
+    return f"{show(value)} has {len(value)} characters: must be {bounds}"

@@ -1,0 +1,229 @@
+"""Parsing connect.toml: merge rules, targets, line numbers and error messages."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from connectfile.config import app_key_path, load_project, parse_project
+from connectfile.config_lines import line_map
+from connectfile.config_rules import memory_bytes
+from connectfile.errors import ConfigError
+from connectfile.model import FileMapping, Project
+
+ROOT = Path("/project")
+
+
+def parse(text: str) -> Project:
+    return parse_project(textwrap.dedent(text), source="connect.toml", root=ROOT)
+
+
+def errors(text: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse(text)
+    return str(info.value)
+
+
+FULL = """\
+    version = 1
+
+    [defaults]
+    python = "3.11"
+    access = "logged_in"
+    exclude = ["**/*.ipynb"]
+    env = { LOG_LEVEL = "info", REGION = "eu" }
+    runtime = { min_processes = 1 }
+
+    [targets.staging]
+    server = "https://staging.example.com"
+    default = true
+
+    [targets.production]
+    server = "https://connect.example.com"
+    api_key_env = "PROD_KEY"
+
+    [apps.sales-api]
+    type = "fastapi"
+    path = "apps/sales"
+    entrypoint = "main:app"
+    files = ["data/prices.csv", { from = "../../libs/common", to = "common" }]
+    exclude = ["*.txt"]
+    env = { LOG_LEVEL = "debug" }
+
+    [apps.sales-api.runtime]
+    max_processes = 4
+
+    [apps.sales-api.resources]
+    memory_limit = "2GiB"
+    cpu_request = 1
+
+    [apps.sales-api.targets.production]
+    title = "Sales API"
+    env = { EXTRA = "1" }
+    runtime = { max_processes = 8 }
+    exclude = []
+
+    [apps.dash]
+    type = "dash"
+    name = "sales-dash"
+"""
+
+
+def test_full_example_merges_defaults_app_and_target() -> None:
+    project = parse(FULL)
+    assert [t.name for t in project.targets] == ["staging", "production"]
+    assert project.target("staging").default and not project.target("production").default
+    assert project.target("production").api_key_env == "PROD_KEY"
+    assert project.target("staging").api_key_env == "CONNECT_API_KEY"
+    app = project.app("sales-api")
+    assert app.python == "3.11" and app.access == "logged_in"
+    assert dict(app.env) == {"LOG_LEVEL": "debug", "REGION": "eu"}
+    assert app.exclude == ("*.txt",)  # lists replace
+    assert app.files == ("data/prices.csv",)
+    assert app.mappings == (FileMapping(source="libs/common", dest="common"),)
+    assert app.runtime.min_processes == 1 and app.runtime.max_processes == 4
+    assert app.resources.memory_limit == 2 * 1024**3
+    assert app.resources.cpu_request == 1.0 and isinstance(app.resources.cpu_request, float)
+    assert app.title is None and app.name == "sales-api"
+    prod = project.app("sales-api", "production")
+    assert prod.title == "Sales API"
+    assert dict(prod.env) == {"LOG_LEVEL": "debug", "REGION": "eu", "EXTRA": "1"}
+    assert prod.runtime.max_processes == 8 and prod.runtime.min_processes == 1
+    assert prod.exclude == ()
+    assert project.app("sales-api", "staging") == app
+    assert project.app("dash").name == "sales-dash"
+    assert set(project.target_apps) == {"staging", "production"}
+
+
+def test_line_numbers_of_keys() -> None:
+    project = parse(FULL)
+    assert project.line_of("version") == 1
+    assert project.line_of("defaults.env.REGION") == 7
+    assert project.line_of("apps.sales-api.files[1].from") == 22
+    assert project.line_of("apps.sales-api.runtime.max_processes") == 27
+    assert project.line_of("apps.sales-api.targets.production.runtime.max_processes") == 36
+    assert project.line_of("apps.dash.nothing.here") == 39
+    assert app_key_path(project, "sales-api", "runtime.max_processes", "production") == (
+        "apps.sales-api.targets.production.runtime.max_processes")
+    assert app_key_path(project, "sales-api", "runtime.min_processes", "production") == (
+        "defaults.runtime.min_processes")
+    assert app_key_path(project, "dash", "title") == "apps.dash"
+
+
+def test_implicit_default_target() -> None:
+    project = parse('version = 1\n[apps.web]\ntype = "flask"\n')
+    (target,) = project.targets
+    assert (target.name, target.server, target.default) == ("default", None, True)
+    assert project.apps_for("default") == project.apps
+    app = project.app("web")
+    assert (app.path, app.requirements, app.entrypoint) == (".", "requirements.txt", None)
+
+
+def test_single_target_is_the_default() -> None:
+    project = parse('version = 1\n[targets.local]\nserver = "local"\n[apps.web]\ntype = "flask"\n')
+    assert project.target("local").default and project.target("local").is_local
+
+
+def test_out_of_order_tables_unwrap_to_plain_values() -> None:
+    project = parse("""\
+        version = 1
+        [apps.web.runtime]
+        max_processes = 2
+        [apps.api]
+        type = "api"
+        [apps.web]
+        type = "flask"
+        [apps.web.resources]
+        memory_limit = 1024
+    """)
+    assert project.app("web").runtime.max_processes == 2
+    assert project.app("web").resources.memory_limit == 1024
+    assert [a.key for a in project.apps] == ["web", "api"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0", 0), ("512", 512), ("512B", 512), ("1KB", 1000), ("1k", 1000), ("1KiB", 1024),
+        ("1Ki", 1024), ("2GiB", 2 * 1024**3), ("1.5G", 1_500_000_000), ("512MB", 512_000_000),
+        ("1.5 MiB", 1_572_864), ("1TiB", 1024**4), (" 3 gb ", 3_000_000_000),
+    ],
+)
+def test_memory_units(text: str, expected: int) -> None:
+    assert memory_bytes(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2 gigs", "1.5", "-1G", "1iB", "0.5B", "G"])
+def test_memory_units_rejected(text: str) -> None:
+    if text == "1.5":
+        with pytest.raises(ValueError, match="whole number of bytes"):
+            memory_bytes(text)
+        return
+    with pytest.raises(ValueError):
+        memory_bytes(text)
+
+
+def test_all_errors_at_once_sorted_by_line() -> None:
+    assert errors("""\
+        version = 1
+        [targets.a]
+        server = "local"
+        [apps.web]
+        type = "flsk"
+        titel = "Web"
+        [apps.web.runtime]
+        min_processes = 3
+        max_processes = 2
+        [apps.web.targets.b]
+        title = "x"
+    """) == "\n".join([
+        'connect.toml:5: apps.web.type: "flsk" is not one of api, flask, fastapi, shiny, dash, '
+        'streamlit, bokeh, gradio, panel (did you mean "flask"?)',
+        "connect.toml:6: apps.web.titel: unknown key 'titel' (did you mean 'title'?)",
+        "connect.toml:8: apps.web.runtime.min_processes: min_processes (3) is more than "
+        "max_processes (2): lower min_processes or raise max_processes",
+        "connect.toml:10: apps.web.targets.b: override for undefined target 'b' "
+        "(defined: a; add a [targets.b] table or fix the name)",
+        "connect.toml:11: apps.web.targets.b.title: \"x\" has 1 characters: "
+        "must be 3 to 1024 characters",
+    ])
+
+
+def test_syntax_error_names_line_and_column() -> None:
+    assert errors('version = 1\n[apps.web]\ntype = "flask\n') == (
+        "connect.toml:3: syntax error at column 14: Control characters (codes less than 0x1f "
+        "and 0x7f) are not allowed in strings, use \\u000a instead"
+    )
+
+
+def test_load_project_reads_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "connect.toml"
+    config.write_text('version = 1\n[apps.web]\ntype = "flask"\n', "utf-8")
+    project = load_project(config)
+    assert project.root == tmp_path
+    assert project.app("web").type == "flask"
+
+
+def test_line_map_skips_strings_and_arrays() -> None:
+    text = textwrap.dedent('''\
+        a = """
+        b = 1
+        [c]"""
+        d = [
+          "x]",  # comment [e]
+          { f = 'g' },
+        ]
+        [h."i.j"]
+        k.l = 1979-05-27 07:32:00
+        [[m]]
+        n = 1
+        [[m]]
+        n = 2
+    ''')
+    assert line_map(text) == {
+        "a": 1, "d": 4, "d[0]": 5, "d[1]": 6, "d[1].f": 6, "h": 8, "h.i.j": 8,
+        "h.i.j.k": 9, "h.i.j.k.l": 9, "m": 10, "m[0]": 10, "m[0].n": 11, "m[1]": 12,
+        "m[1].n": 13,
+    }
