@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from connectfile.manifest import checksums
 from connectfile.model import App
 from connectfile.plans import (
     Action,
@@ -79,7 +80,7 @@ def plan_app(
             name=app.name,
             settings=tuple(SettingChange(key=k, before=None, after=v) for k, v in wanted.items()),
             env=_env_changes(app, None, None, resend_secrets=True),
-            files=FileChanges(added=tuple(sorted(_files(local.manifest)))),
+            files=FileChanges(added=tuple(sorted(checksums(local.manifest)))),
             redeploy_reasons=(),
             file_count=local.file_count,
             bundle_size=local.size,
@@ -202,11 +203,11 @@ def _bundle_diff(
     local: Mapping[str, Any], deployed: DeployedApp
 ) -> tuple[FileChanges, tuple[SettingChange, ...], tuple[str, ...]]:
     """File changes, manifest field changes and the reasons a new bundle is needed."""
-    mine = _files(local)
+    mine = checksums(local)
     if deployed.manifest is None:
         reason = "first_deploy" if deployed.bundle_id is None else "bundle_unreadable"
         return FileChanges(added=tuple(sorted(mine))), (), (reason,)
-    theirs = _files(deployed.manifest)
+    theirs = checksums(deployed.manifest)
     files = FileChanges(
         added=tuple(sorted(mine.keys() - theirs.keys())),
         removed=tuple(sorted(theirs.keys() - mine.keys())),
@@ -234,17 +235,6 @@ def _bundle_diff(
     if not reasons and _manifest_rest(local) != _manifest_rest(deployed.manifest):
         reasons.append("manifest")
     return files, tuple(fields), tuple(reasons)
-
-
-def _files(manifest: Mapping[str, Any]) -> dict[str, str]:
-    files = manifest.get("files")
-    if not isinstance(files, Mapping):
-        return {}
-    out: dict[str, str] = {}
-    for path, entry in files.items():
-        checksum = entry.get("checksum") if isinstance(entry, Mapping) else None
-        out[str(path)] = str(checksum or "")
-    return out
 
 
 def _dig(data: Mapping[str, Any], path: Sequence[str]) -> Any:

@@ -1,11 +1,53 @@
-"""The `plan` command (not yet implemented)."""
+"""The `plan` command: show what apply would change, optionally save it, exit 0/1/2."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
 
-from connectfile.errors import UsageError
+from connectfile.commands.common import find_config
+from connectfile.config import load_project
+from connectfile.planfile import save_plan
+from connectfile.planning import plan_target
+from connectfile.plans import Action
+from connectfile.remote import open_target
+from connectfile.render import plan_to_json, render_plan
+
+log = logging.getLogger("connectfile")
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_CHANGES = 2
 
 
-def run(**kwargs: Any) -> int:
-    raise UsageError("error: `plan` is not implemented yet")
+def run(
+    *,
+    config: Path | None,
+    target: str | None,
+    apps: Sequence[str],
+    out: Path | None,
+    as_json: bool,
+    detailed_exitcode: bool,
+    color: bool,
+    force_generate: bool,
+    python: str | None,
+) -> int:
+    project = load_project(find_config(config))
+    with open_target(project, target) as session:
+        plan, _ = plan_target(project, session, apps=apps, python=python,
+                              force_generate=force_generate)
+    if out is not None:
+        save_plan(out, plan)
+    if as_json:
+        print(json.dumps(plan_to_json(plan), indent=2, ensure_ascii=False))
+    else:
+        print(render_plan(plan, color=color), end="")
+    if out is not None:
+        log.info("Saved the plan to %s; `connectfile apply %s` applies exactly it.", out, out)
+    if plan.count(Action.REFUSED):
+        refused = ", ".join(a.key for a in plan.apps if a.action is Action.REFUSED)
+        log.error("error: %s cannot be applied as configured (see the plan above)", refused)
+        return EXIT_REFUSED
+    return EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK

@@ -1,0 +1,139 @@
+"""Compute the plan for a target: select apps, check secrets, read Connect, diff (orchestration)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Final
+
+from connectfile.diff import LocalFacts, build_plan, plan_app
+from connectfile.errors import UsageError
+from connectfile.localapp import LocalApp, prepare
+from connectfile.model import App, Project
+from connectfile.plans import Plan
+from connectfile.records import cache_dir, load_record
+from connectfile.remote import TargetSession, read_deployed
+from connectfile.state import DeployedApp, TargetRecord
+
+READERS: Final = 8  # concurrent reads of deployed state; each app costs 3-4 small requests
+
+
+def plan_target(
+    project: Project,
+    session: TargetSession,
+    *,
+    apps: Sequence[str],
+    python: str | None,
+    force_generate: bool,
+    resend_secrets: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Plan, dict[str, LocalApp]]:
+    """The plan for the selected apps (all when `apps` is empty) and their prepared local state."""
+    target = session.target.name
+    selected = select_apps(project, target, apps)
+    check_secrets(project, selected, os.environ if environ is None else environ)
+    locals_ = {
+        app.key: prepare(project, app, python=python, force_generate=force_generate)
+        for app in selected
+    }
+    record = load_record(project.root, target)
+    plan = compute_plan(project, session, apps=apps, record=record, locals=locals_,
+                        resend_secrets=resend_secrets, environ=environ)
+    return plan, locals_
+
+
+def compute_plan(
+    project: Project,
+    session: TargetSession,
+    *,
+    apps: Sequence[str],
+    record: TargetRecord | None,
+    locals: Mapping[str, LocalApp],  # named so because apply calls it so
+    resend_secrets: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Plan:
+    """Diff each selected app's prepared local state against what Connect runs."""
+    target = session.target.name
+    selected = select_apps(project, target, apps)
+    check_secrets(project, selected, os.environ if environ is None else environ)
+    missing = [a.key for a in selected if a.key not in locals]
+    if missing:  # a caller bug, not a user error
+        raise AssertionError(f"apps not prepared: {missing}")
+    cache = cache_dir(project.root, target)
+
+    def read(app: App) -> DeployedApp | None:
+        entry = record.apps.get(app.key) if record else None
+        return read_deployed(session.client, app, entry, owner_guid=session.user_guid,
+                             cache_dir=cache)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(READERS, len(selected)))) as pool:
+        deployed = list(pool.map(read, selected))
+    plans = [
+        plan_app(
+            app,
+            local_facts(locals[app.key]),
+            remote,
+            record.apps.get(app.key) if record else None,
+            resend_secrets=resend_secrets,
+        )
+        for app, remote in zip(selected, deployed, strict=True)
+    ]
+    return build_plan(
+        target=target,
+        server=session.server_url,
+        apps=plans,
+        config_keys=[a.key for a in project.apps_for(target)],
+        record=record,
+        config_digest=config_digest(project),
+    )
+
+
+def local_facts(local: LocalApp) -> LocalFacts:
+    return LocalFacts(
+        manifest=local.manifest,
+        digest=local.digest,
+        file_count=len(local.files),
+        size=sum(f.size for f in local.files),
+    )
+
+
+def select_apps(project: Project, target: str, keys: Sequence[str]) -> tuple[App, ...]:
+    """The apps named by `--app` (in config order), or all of them; unknown names are an error."""
+    apps = project.apps_for(target)
+    if not keys:
+        return apps
+    known = {a.key for a in apps}
+    unknown = [k for k in dict.fromkeys(keys) if k not in known]
+    if unknown:
+        names = ", ".join(a.key for a in apps) or "none"
+        raise UsageError(
+            f"error: --app {', '.join(unknown)}: no such app in {project.source} "
+            f"(apps: {names})"
+        )
+    wanted = set(keys)
+    return tuple(a for a in apps if a.key in wanted)
+
+
+def check_secrets(project: Project, apps: Sequence[App], environ: Mapping[str, str]) -> None:
+    """SPEC §2: an unset (or empty) secret is an error at plan time, never an empty value."""
+    problems = [
+        f"{project.source}:{project.line_of(f'apps.{app.key}.secrets')}: apps.{app.key}.secrets: "
+        f"{name} is not set in the environment (secret values come from the deploying "
+        "environment: export it, or add it to your CI secrets)"
+        for app in apps
+        for name in app.secrets
+        if not environ.get(name)
+    ]
+    if problems:
+        raise UsageError("\n".join(problems))
+
+
+def config_digest(project: Project) -> str:
+    """sha256 of the connect.toml bytes; a saved plan is refused when it moves."""
+    path = Path(project.source)
+    if not path.is_absolute() and not path.is_file():
+        path = project.root / path.name
+    return hashlib.sha256(path.read_bytes()).hexdigest()
