@@ -1,11 +1,48 @@
-"""The `emulator` command (not yet implemented)."""
+"""The `emulator` command: serve a local Connect double until interrupted."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from pathlib import Path
 
+from connectfile.emulator import Emulator
+from connectfile.emulator.faults import FAULTS_FILE
 from connectfile.errors import UsageError
 
 
-def run(**kwargs: Any) -> int:
-    raise UsageError("error: `emulator` is not implemented yet")
+def _versions(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    versions = [v.strip() for v in text.split(",") if v.strip()]
+    for version in versions:
+        if not all(part.isdigit() for part in version.split(".")) or version.count(".") < 1:
+            raise UsageError(f"error: --python-versions: {version!r} is not a version like "
+                             "3.11.9; give a comma-separated list such as 3.11.9,3.12.4")
+    if not versions:
+        raise UsageError("error: --python-versions is empty; give e.g. 3.11.9,3.12.4")
+    return versions
+
+
+def run(*, host: str, port: int, data_dir: Path, api_key: str | None,
+        python_versions: str | None) -> int:
+    versions = _versions(python_versions)
+    emulator = Emulator(data_dir, api_key=api_key, python_versions=versions, host=host,
+                        port=port, log_requests=True)
+    try:
+        emulator.start()
+    except OSError as exc:
+        raise UsageError(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                         "pick another --port") from None
+    print(f"Connect emulator listening on {emulator.url}")
+    if api_key is None:
+        # Generated for this run only; printing it is the point (the user needs it).
+        print(f"Administrator API key: {emulator.api_key}")
+    else:
+        print("Administrator API key: the one given with --api-key")
+    print(f"Data directory: {data_dir} (faults: {data_dir / FAULTS_FILE})")
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        threading.Event().wait()
+    finally:
+        emulator.stop()
+    return 0

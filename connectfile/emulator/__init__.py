@@ -1,0 +1,7 @@
+"""A local Posit Connect double speaking the API subset of reference/connect-api.md §15."""
+
+from __future__ import annotations
+
+from connectfile.emulator.server import Emulator
+
+__all__ = ["Emulator"]

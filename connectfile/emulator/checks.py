@@ -1,0 +1,184 @@
+"""Bundle checks a deploy task runs, with the log lines and Connect-like failure messages."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectfile.emulator import pyversions
+from connectfile.emulator.archive import ArchiveError, read_files
+from connectfile.emulator.context import Settings
+
+# reference §4.6, with the version that introduced each newer mode.
+PYTHON_MODES: dict[str, tuple[int, ...]] = {
+    "python-api": (0,), "python-fastapi": (0,), "python-dash": (0,),
+    "python-streamlit": (0,), "python-bokeh": (0,), "python-shiny": (0,),
+    "python-gradio": (2024, 12), "python-panel": (2024, 12),
+    "jupyter-static": (0,), "jupyter-voila": (0,),
+}
+OTHER_MODES: dict[str, tuple[int, ...]] = {
+    "shiny": (0,), "rmd-shiny": (0,), "rmd-static": (0,), "static": (0,), "api": (0,),
+    "tensorflow-saved-model": (0,), "quarto-shiny": (0,), "quarto-static": (0,),
+    "nodejs": (2026, 4),
+}
+# Modes whose entrypoint names a file rather than a `module:object`.
+FILE_ENTRYPOINT_MODES = frozenset({"python-streamlit", "python-bokeh", "python-panel",
+                                    "jupyter-static", "jupyter-voila"})
+_BUILD_LINE = {
+    "python-api": "Building Python API...", "python-fastapi": "Building Python API...",
+    "python-dash": "Building Dash application...",
+    "python-streamlit": "Building Streamlit application...",
+    "python-bokeh": "Building Bokeh application...",
+    "python-shiny": "Building Shiny application...",
+    "jupyter-static": "Building Jupyter notebook...",
+}
+
+
+class CheckFailed(Exception):
+    """The bundle cannot be deployed; the message becomes the task's `error`."""
+
+
+@dataclass
+class BuildResult:
+    app_mode: str
+    py_version: str
+    content_category: str
+    lines: list[str] = field(default_factory=list)
+
+
+def manifest_of(data: bytes) -> dict[str, Any] | None:
+    """The parsed manifest, or None when it cannot be read (the task reports why)."""
+    try:
+        files = read_files(data)
+        manifest = json.loads(files["manifest.json"])
+    except (ArchiveError, KeyError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def entrypoint_file(app_mode: str, entrypoint: str, files: dict[str, bytes]) -> str | None:
+    """The bundle file an entrypoint refers to, or None when it is missing."""
+    if app_mode in FILE_ENTRYPOINT_MODES or entrypoint.endswith((".py", ".ipynb")):
+        return entrypoint if entrypoint in files else None
+    module = entrypoint.split(":", 1)[0]
+    base = module.replace(".", "/")
+    for candidate in (f"{base}.py", f"{base}/__init__.py"):
+        if candidate in files:
+            return candidate
+    return None
+
+
+def _load_manifest(files: dict[str, bytes]) -> dict[str, Any]:
+    if "manifest.json" not in files:
+        raise CheckFailed("Cannot process manifest: manifest.json is missing from the root "
+                          "of the bundle")
+    try:
+        manifest = json.loads(files["manifest.json"])
+    except ValueError as exc:
+        raise CheckFailed(f"Cannot process manifest: manifest.json is not valid JSON ({exc})"
+                          ) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("metadata"), dict):
+        raise CheckFailed("Cannot process manifest: manifest.json has no metadata section")
+    return manifest
+
+
+def _app_mode(manifest: dict[str, Any], settings: Settings) -> str:
+    mode = manifest["metadata"].get("appmode")
+    version = settings.version_tuple()
+    if isinstance(mode, str) and mode in PYTHON_MODES and version >= PYTHON_MODES[mode]:
+        return mode
+    if isinstance(mode, str) and mode in OTHER_MODES and version >= OTHER_MODES[mode]:
+        # The emulator only offers Python (its server_settings list no R or Quarto).
+        raise CheckFailed(f"Unable to deploy {mode} content: this server has no runtime "
+                          "for it (the emulator offers Python only)")
+    # Wording from Posit Publisher's troubleshooting docs (reference §13.2).
+    raise CheckFailed("Cannot process manifest: Unrecognized app mode")
+
+
+def _python(manifest: dict[str, Any], settings: Settings) -> tuple[str, str, str]:
+    """(requested version, chosen installation, package file)."""
+    python = manifest.get("python")
+    if not isinstance(python, dict) or not isinstance(python.get("version"), str):
+        raise CheckFailed("Cannot process manifest: Python content needs python.version")
+    requested = python["version"]
+    requires = None
+    env = manifest.get("environment")
+    if settings.version_tuple() >= (2025, 3) and isinstance(env, dict) \
+            and isinstance(env.get("python"), dict):
+        requires = env["python"].get("requires")
+    try:
+        chosen = pyversions.choose(requested, requires if isinstance(requires, str) else None,
+                                   settings.python_versions, settings.python_matching)
+    except ValueError as exc:
+        raise CheckFailed(f"Cannot process manifest: {exc}") from None
+    if chosen is None:
+        wanted = f"{requested} ({requires})" if requires else requested
+        raise CheckFailed(
+            f"Unable to find a Python installation for version {wanted}; available: "
+            f"{', '.join(settings.python_versions)} (Error code: python-version-not-available)")
+    manager = python.get("package_manager")
+    package_file = "requirements.txt"
+    if isinstance(manager, dict) and isinstance(manager.get("package_file"), str):
+        package_file = manager["package_file"]
+    return requested, chosen, package_file
+
+
+def _checksums(manifest: dict[str, Any], files: dict[str, bytes]) -> None:
+    listed = manifest.get("files")
+    if not isinstance(listed, dict):
+        return
+    for name, info in sorted(listed.items()):
+        if name not in files:
+            # Wording follows shinyapps.io's message (reference §13.2, inferred for Connect).
+            raise CheckFailed(f"Bundle does not contain manifest file: {name}")
+        want = info.get("checksum") if isinstance(info, dict) else None
+        have = hashlib.md5(files[name]).hexdigest()
+        if isinstance(want, str) and want != have:
+            raise CheckFailed(f"Bundle file {name} does not match the checksum in "
+                              f"manifest.json (manifest {want}, file {have})")
+
+
+def check_bundle(data: bytes | None, settings: Settings) -> BuildResult:
+    """Everything Connect verifies before it builds; raise CheckFailed with its message."""
+    if data is None:
+        raise CheckFailed("Unable to extract the bundle: the bundle file is gone")
+    try:
+        files = read_files(data)
+    except ArchiveError as exc:
+        raise CheckFailed(f"Unable to extract the bundle: {exc}") from None
+    manifest = _load_manifest(files)
+    mode = _app_mode(manifest, settings)
+    requested, chosen, package_file = _python(manifest, settings)
+    entrypoint = manifest["metadata"].get("entrypoint")
+    if not isinstance(entrypoint, str) or not entrypoint:
+        if mode in FILE_ENTRYPOINT_MODES:
+            raise CheckFailed("Cannot process manifest: metadata.entrypoint is missing")
+        entrypoint = "app"  # Connect's default module for Python APIs [inferred]
+    found = entrypoint_file(mode, entrypoint, files)
+    if found is None:
+        raise CheckFailed(f"Cannot find the entrypoint {entrypoint!r} in the bundle "
+                          f"(looked for {_expected_file(mode, entrypoint)})")
+    if package_file not in files:
+        raise CheckFailed(f"An error occurred while building your content: the package file "
+                          f"{package_file} is missing from the bundle")
+    _checksums(manifest, files)
+    category = manifest["metadata"].get("content_category")
+    lines = [_BUILD_LINE.get(mode, "Building Python application..."),
+             f"Bundle requested Python version {requested}",
+             f"Using /opt/python/{chosen}/bin/python3 from Local which has version {chosen}"]
+    for raw in files[package_file].decode("utf-8", "replace").splitlines():
+        requirement = raw.split("#", 1)[0].strip()
+        if requirement and not requirement.startswith("-"):
+            lines.append(f"Collecting {requirement}")
+    lines.append("Packages are not installed: this is the connectfile emulator")
+    return BuildResult(app_mode=mode, py_version=chosen,
+                       content_category=category if isinstance(category, str) else "",
+                       lines=lines)
+
+
+def _expected_file(mode: str, entrypoint: str) -> str:
+    if mode in FILE_ENTRYPOINT_MODES or entrypoint.endswith((".py", ".ipynb")):
+        return entrypoint
+    return entrypoint.split(":", 1)[0].replace(".", "/") + ".py"

@@ -1,0 +1,33 @@
+"""`server = "local"`: an emulator started in-process with its data under `.connect/local/`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from connectfile.emulator import clock
+from connectfile.emulator.server import Emulator
+from connectfile.emulator.store import atomic_write
+
+LOCAL_DIR = Path(".connect") / "local"
+KEY_FILE = "admin-key"
+
+
+def _admin_key(data_dir: Path) -> str:
+    """The internal administrator key: made once, kept (owner-only) in the data dir."""
+    path = data_dir / KEY_FILE
+    if path.exists():
+        key = path.read_text("utf-8").strip()
+        if key:
+            return key
+    key = clock.new_api_key()
+    atomic_write(path, key.encode("utf-8"))
+    os.chmod(path, 0o600)
+    return key
+
+
+def start_local(project_root: Path) -> Emulator:
+    """Start (and return) the project's local emulator on a free loopback port."""
+    data_dir = project_root / LOCAL_DIR
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return Emulator(data_dir, api_key=_admin_key(data_dir), host="127.0.0.1", port=0).start()

@@ -1,0 +1,108 @@
+"""`Emulator`: the store, the app and a threaded HTTP server, started and stopped in-process."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from connectfile.emulator import clock, users
+from connectfile.emulator.app import EmulatorApp
+from connectfile.emulator.context import DEFAULT_VERSION, Settings, default_python_versions
+from connectfile.emulator.faults import Faults
+from connectfile.emulator.store import Store
+from connectfile.emulator.tasks import TaskRunner
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class Emulator:
+    """A Connect double serving `data_dir` on `host:port` (port 0: any free port)."""
+
+    def __init__(self, data_dir: Path, *, api_key: str | None = None,
+                 python_versions: Sequence[str] | None = None, host: str = "127.0.0.1",
+                 port: int = 0, version: str = DEFAULT_VERSION,
+                 python_matching: str = "minor", task_step_delay: float = 0.05,
+                 allow_periods_in_names: bool = True, manifest_errors_at_upload: bool = False,
+                 log_requests: bool = False) -> None:
+        if python_matching not in ("minor", "exact"):
+            raise ValueError("python_matching must be 'minor' or 'exact'")
+        self.data_dir = Path(data_dir)
+        self.host, self.port = host, port
+        self.settings = Settings(
+            version=version,
+            python_versions=list(python_versions) if python_versions
+            else default_python_versions(),
+            python_matching=python_matching, task_step_delay=task_step_delay,
+            allow_periods_in_names=allow_periods_in_names,
+            manifest_errors_at_upload=manifest_errors_at_upload)
+        self.store = Store(self.data_dir)
+        self.faults = Faults(self.data_dir)
+        self.tasks = TaskRunner()
+        self.app = EmulatorApp(self.store, self.settings, self.tasks, self.faults)
+        # The administrator's key is fresh on every start unless one is given; only its hash
+        # is stored (keys never land in the data dir).
+        self.api_key = api_key or clock.new_api_key()
+        with self.store.mutate() as state:
+            users.set_only_key(state, users.BOOTSTRAP_ADMIN, "administrator", self.api_key)
+        self._log_requests = log_requests
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        return f"http://{self.host}:{self._server.server_port}"
+
+    def add_user(self, username: str, role: str) -> str:
+        """Create a user (administrator, publisher or viewer) and return a new API key for it."""
+        key = clock.new_api_key()
+        with self.store.mutate() as state:
+            users.add_user(state, username, role, key)
+        return key
+
+    def start(self) -> Emulator:
+        if self._server is not None:
+            return self
+        handler = WSGIRequestHandler if self._log_requests else _QuietHandler
+        self._server = make_server(self.host, self.port, self.app, threaded=True,
+                                   request_handler=handler)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name="connectfile-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.tasks.join(timeout=5)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.url if self._server is not None else "stopped"
+        return f"Emulator({str(self.data_dir)!r}, {where})"
+
+    def state(self) -> dict[str, Any]:
+        """A copy of the stored state, for tests."""
+        with self.store.read() as state:
+            return copy.deepcopy(state)

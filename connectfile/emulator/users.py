@@ -1,0 +1,82 @@
+"""Users, roles and API keys: who is calling, and the `User` JSON shape."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from connectfile.emulator import clock
+from connectfile.emulator.errors import ApiError
+from connectfile.emulator.store import State
+
+ROLES = ("administrator", "publisher", "viewer")
+BOOTSTRAP_ADMIN = "admin"
+
+_PRIVILEGES = {
+    "viewer": ["view_apps"],
+    "publisher": ["add_vanities", "change_apps", "publish_apps", "remove_apps", "view_apps"],
+    "administrator": ["add_users", "add_vanities", "change_apps", "change_users",
+                      "edit_run_as", "lock_users", "publish_apps", "remove_apps",
+                      "view_apps", "view_users"],
+}
+
+
+def key_hash(key: str) -> str:
+    # Only hashes are stored, so the state file never holds a usable key.
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def add_user(state: State, username: str, role: str, key: str) -> dict[str, Any]:
+    """Create `username` with `role` (or give an existing one this role) and accept `key` for it."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    for user in state["users"].values():
+        if user["username"] == username:
+            user["user_role"] = role
+            user["key_hashes"].append(key_hash(key))
+            return dict(user)
+    stamp = clock.now()
+    user = {"guid": clock.new_guid(), "username": username, "email": f"{username}@example.com",
+            "first_name": username.capitalize(), "last_name": "", "user_role": role,
+            "created_time": stamp, "updated_time": stamp, "active_time": None,
+            "confirmed": True, "locked": False, "key_hashes": [key_hash(key)]}
+    state["users"][user["guid"]] = user
+    return dict(user)
+
+
+def set_only_key(state: State, username: str, role: str, key: str) -> None:
+    """Make `key` the single key of `username` (the bootstrap admin gets a fresh key per start)."""
+    add_user(state, username, role, key)
+    for user in state["users"].values():
+        if user["username"] == username:
+            user["key_hashes"] = [key_hash(key)]
+
+
+def authenticate(state: State, authorization: str | None) -> dict[str, Any]:
+    """The user behind an `Authorization: Key <key>` header, or 401 code 24/30."""
+    if not authorization:
+        raise ApiError(24)
+    scheme, _, key = authorization.strip().partition(" ")
+    if scheme.lower() != "key" or not key.strip():
+        raise ApiError(24)
+    wanted = key_hash(key.strip())
+    for user in state["users"].values():
+        if wanted in user["key_hashes"]:
+            if user["locked"]:
+                raise ApiError(50)
+            return user  # type: ignore[no-any-return]
+    raise ApiError(30)
+
+
+def user_json(user: dict[str, Any]) -> dict[str, Any]:
+    """The `GET /v1/user` shape (reference §3)."""
+    fields = ("email", "username", "first_name", "last_name", "user_role", "created_time",
+              "updated_time", "active_time", "confirmed", "locked", "guid")
+    out = {f: user[f] for f in fields}
+    out["privileges"] = list(_PRIVILEGES[user["user_role"]])
+    return out
+
+
+def require_publisher(user: dict[str, Any]) -> None:
+    if user["user_role"] not in ("administrator", "publisher"):
+        raise ApiError(22)
