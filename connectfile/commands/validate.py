@@ -1,11 +1,100 @@
-"""The `validate` command (not yet implemented)."""
+"""The `validate` command: every offline check of connect.toml and the apps it names."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import os
+import re
+from pathlib import Path
 
-from connectfile.errors import UsageError
+from connectfile.checks import check_project
+from connectfile.commands.common import load
+from connectfile.entrypoints import EntrypointError
+from connectfile.errors import ConfigError, Issue, SelectionError, UsageError
+from connectfile.localapp import select_files
+from connectfile.model import Project
+
+log = logging.getLogger("connectfile")
 
 
-def run(**kwargs: Any) -> int:
-    raise UsageError("error: `validate` is not implemented yet")
+def run(*, config: Path | None, online: bool, target: str | None) -> int:
+    """Check the file, then the apps on disk; print one line on success, raise ConfigError else."""
+    project = load(config)
+    if target is not None and target not in {t.name for t in project.targets}:
+        known = ", ".join(t.name for t in project.targets)
+        raise UsageError(f"error: no target {target!r} in {project.source} (targets: {known})")
+    report = check_project(project, DiskView(project.root), os.environ)
+    issues = list(report.errors)
+    if not issues:
+        issues = _selection_issues(project)
+    for warning in report.warnings:
+        log.warning(warning)
+    if issues:
+        raise ConfigError(issues)
+    if online:
+        # TODO(plan/apply work): connect to the target and check the server, the API key and
+        # its role, the Python versions the server offers and content-name clashes.
+        raise UsageError("error: validate --online is not implemented yet; "
+                         "run `connectfile plan` to check against the server")
+    apps = len(project.apps)
+    targets = len(project.targets)
+    print(f"{project.source} is valid: {apps} app{'s' * (apps != 1)}, "
+          f"{targets} target{'s' * (targets != 1)}.")
+    return 0
+
+
+def _selection_issues(project: Project) -> list[Issue]:
+    """Run the real file selection, which also meets symlinks deep inside app directories."""
+    issues: list[Issue] = []
+    located = re.compile(rf"^{re.escape(project.source)}:(\d+): (.*)$", re.DOTALL)
+    for app in project.apps:
+        try:
+            select_files(project, app)
+        except (SelectionError, EntrypointError) as exc:
+            match = located.match(str(exc))
+            if match:
+                issues.append(Issue(source=project.source, line=int(match.group(1)), path="",
+                                    message=match.group(2)))
+            else:
+                issues.append(Issue(source=project.source, line=project.line_of(f"apps.{app.key}"),
+                                    path=f"apps.{app.key}", message=str(exc)))
+    return issues
+
+
+class DiskView:
+    """The project tree on disk, answering checks.FileView's questions."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.real_root = root.resolve()
+
+    def _path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def kind(self, path: str) -> str | None:
+        full = self._path(path)
+        if full.is_dir():
+            return "dir"
+        return "file" if full.is_file() else None
+
+    def escapes(self, path: str) -> bool:
+        try:
+            resolved = self._path(path).resolve()
+        except (OSError, RuntimeError):  # symlink loops
+            return False
+        return not resolved.is_relative_to(self.real_root)
+
+    def read_text(self, path: str) -> str | None:
+        full = self._path(path)
+        if not full.is_file():
+            return None
+        try:
+            return full.read_text("utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def file_names(self, path: str) -> list[str]:
+        try:
+            return sorted(e.name for e in os.scandir(self._path(path)) if e.is_file())
+        except OSError:
+            return []

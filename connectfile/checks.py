@@ -1,0 +1,177 @@
+"""The offline checks of `validate` over a parsed project (pure: the file system is a view)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from connectfile import entrypoints
+from connectfile.config import app_key_path
+from connectfile.errors import Issue
+from connectfile.model import App, Project
+
+
+class FileView(Protocol):
+    """Read-only questions about the project tree; paths are POSIX, relative to the root."""
+
+    def kind(self, path: str) -> str | None:
+        """`"file"`, `"dir"`, or None when nothing is there (broken symlinks count as nothing)."""
+
+    def escapes(self, path: str) -> bool:
+        """True when `path` resolves (through symlinks) outside the project root."""
+
+    def read_text(self, path: str) -> str | None:
+        """A file's text, or None when it is not a readable file."""
+
+    def file_names(self, path: str) -> list[str]:
+        """Names of the regular files directly in directory `path`."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Report:
+    """What validate found: errors make it fail, warnings do not."""
+
+    errors: tuple[Issue, ...]
+    warnings: tuple[str, ...]
+
+
+def check_project(project: Project, files: FileView, environ: Mapping[str, str]) -> Report:
+    """Check every app (as merged for each target) and every target against the files on disk."""
+    errors: dict[str, Issue] = {}
+    warnings: dict[str, None] = {}
+    seen: set[tuple[object, ...]] = set()
+    variants: list[tuple[App, str | None]] = [(a, None) for a in project.apps]
+    for declared in project.targets:
+        variants += [(a, declared.name) for a in project.apps_for(declared.name)]
+    for app, target in variants:
+        fingerprint = (app.key, app.type, app.path, app.entrypoint, app.files, app.mappings,
+                       app.requirements, app.secrets)
+        if fingerprint in seen:
+            continue
+        seen.add(fingerprint)
+        checker = _AppChecker(project, app, target, files)
+        for issue in checker.run():
+            errors.setdefault(str(issue), issue)
+        for warning in checker.warnings(environ):
+            warnings.setdefault(warning, None)
+    for declared in project.targets:
+        at = f"targets.{declared.name}"
+        if declared.ca_bundle and files.kind(_join(".", declared.ca_bundle)) != "file":
+            issue = Issue(source=project.source, line=project.line_of(f"{at}.ca_bundle"),
+                          path=f"{at}.ca_bundle",
+                          message=f'"{declared.ca_bundle}" is not a file (the path is relative '
+                                  "to the directory holding connect.toml)")
+            errors.setdefault(str(issue), issue)
+        if declared.insecure:
+            warnings.setdefault(f"{project.source}:{project.line_of(at + '.insecure')}: "
+                                f"{at}.insecure: TLS certificates will not be verified", None)
+    return Report(errors=tuple(errors.values()), warnings=tuple(warnings))
+
+
+class _AppChecker:
+    def __init__(self, project: Project, app: App, target: str | None, files: FileView) -> None:
+        self.project, self.app, self.target, self.files = project, app, target, files
+
+    def issue(self, key: str, message: str, index: int | None = None) -> Issue:
+        path = app_key_path(self.project, self.app.key, key, self.target)
+        if path == f"apps.{self.app.key}":
+            path = f"{path}.{key}"
+        if index is not None:
+            path = f"{path}[{index}]"
+        return Issue(source=self.project.source, line=self.project.line_of(path), path=path,
+                     message=message)
+
+    def run(self) -> Iterator[Issue]:
+        app, files = self.app, self.files
+        if files.escapes(app.path):
+            yield self.issue("path", f'"{app.path}" resolves outside the project root '
+                             "(through a symlink); keep apps inside the project")
+            return
+        if files.kind(app.path) != "dir":
+            yield self.issue("path", f'"{app.path}" is not a directory (app paths are '
+                             "relative to the directory holding connect.toml)")
+            return
+        yield from self._entrypoint()
+        requirements = _join(app.path, app.requirements)
+        if files.kind(requirements) == "dir":
+            yield self.issue("requirements", f'"{app.requirements}" is a directory, '
+                             "not a requirements file")
+        elif files.escapes(requirements):
+            yield self.issue("requirements", f'"{app.requirements}" resolves outside the '
+                             "project root (through a symlink)")
+        yield from self._files()
+
+    def _entrypoint(self) -> Iterator[Issue]:
+        app = self.app
+        entrypoint = app.entrypoint
+        prefix = ""
+        if entrypoint is None:
+            try:
+                entrypoint = entrypoints.infer(app.type, self.files.file_names(app.path))
+            except entrypoints.EntrypointError as exc:
+                yield self.issue("entrypoint", str(exc))
+                return
+            prefix = f"inferred entrypoint {entrypoint!r}: "
+
+        def read(rel: str) -> str | None:
+            path = _join(app.path, rel)
+            if self.files.escapes(path):
+                return None
+            return self.files.read_text(path)
+
+        problem = entrypoints.check(app.type, entrypoint, read)
+        if problem:
+            yield self.issue("entrypoint", prefix + problem)
+
+    def _files(self) -> Iterator[Issue]:
+        app, files = self.app, self.files
+        plain, tables = _positions(self.project, app, self.target)
+        for index, entry in zip(plain, app.files, strict=True):
+            path = _join(app.path, entry)
+            if files.escapes(path):
+                yield self.issue("files", f'"{entry}" resolves outside the project root '
+                                 "(through a symlink); copy it into the project", index)
+            elif files.kind(path) is None:
+                yield self.issue("files", f'"{entry}" does not exist in the app directory '
+                                 f'"{app.path}" (fix the path or remove the entry)', index)
+        for index, mapping in zip(tables, app.mappings, strict=True):
+            if files.escapes(mapping.source):
+                yield self.issue("files", f'from: "{mapping.source}" resolves outside the '
+                                 "project root (through a symlink)", index)
+            elif files.kind(mapping.source) is None:
+                yield self.issue("files", f'from: "{mapping.source}" does not exist (from is '
+                                 "relative to the app directory)", index)
+
+    def warnings(self, environ: Mapping[str, str]) -> Iterator[str]:
+        app, project = self.app, self.project
+        if self.files.kind(app.path) != "dir":
+            return
+        if self.files.kind(_join(app.path, app.requirements)) is None:
+            path = app_key_path(project, app.key, "requirements", self.target)
+            if path == f"apps.{app.key}":
+                path += ".requirements"
+            yield (f"{project.source}:{project.line_of(path)}: {path}: "
+                   f'"{app.requirements}" not found; it will be generated by freezing the '
+                   "Python environment (commit one to pin versions)")
+        missing = [name for name in app.secrets if name not in environ]
+        if missing:
+            path = app_key_path(project, app.key, "secrets", self.target)
+            yield (f"{project.source}:{project.line_of(path)}: {path}: "
+                   f"{', '.join(missing)} not set in this environment "
+                   "(plan and apply fail until it is set)")
+
+
+def _positions(project: Project, app: App, target: str | None) -> tuple[list[int], list[int]]:
+    """Indices in the written `files` array of plain entries and of `{from, to}` tables."""
+    where = app_key_path(project, app.key, "files", target)
+    total = len(app.files) + len(app.mappings)
+    tables = [n for n in range(total) if f"{where}[{n}].from" in project.lines]
+    if len(tables) != len(app.mappings):
+        return list(range(len(app.files))), list(range(len(app.files), total))
+    return [n for n in range(total) if n not in tables], tables
+
+
+def _join(base: str, rel: str) -> str:
+    return posixpath.normpath(posixpath.join(base, rel))
