@@ -1,0 +1,1 @@
+"""Code shared by several example apps; bundled into each through a { from, to } mapping."""
