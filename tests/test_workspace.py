@@ -1,0 +1,135 @@
+"""Walking app directories on disk: virtualenvs, symlinks, pruning, streaming checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from connectfile import workspace
+from connectfile.errors import SelectionError
+from connectfile.selection import Pattern, Rules
+from connectfile.workspace import digest, venv_marker, walk
+
+
+def touch(root: Path, *paths: str, data: bytes = b"x") -> None:
+    for rel in paths:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def kept(root: Path, rules: Rules | None = None, project_root: Path | None = None) -> list[str]:
+    tree = walk(root, rules or Rules(), project_root=project_root or root)
+    return [f.dest for f in tree.kept]
+
+
+def test_virtualenvs_are_found_by_pyvenv_cfg_or_bin_python_at_any_depth(tmp_path):
+    touch(tmp_path, "app.py", ".venv/pyvenv.cfg", ".venv/lib/x.py", "tools/env/bin/python",
+          "tools/env/lib/y.py", "tools/run.py", "notvenv/bin/pythonx")
+    tree = walk(tmp_path, Rules(), project_root=tmp_path)
+    assert [f.dest for f in tree.kept] == ["app.py", "notvenv/bin/pythonx", "tools/run.py"]
+    assert tree.venv_dirs == {".venv": "pyvenv.cfg", "tools/env": "bin/python"}
+    assert [str(d) for d in tree.dropped] == [
+        ".venv: dropped: virtualenv .venv (holds pyvenv.cfg)",
+        "tools/env: dropped: virtualenv tools/env (holds bin/python)",
+    ]
+
+
+def test_venv_marker_accepts_a_dangling_python_symlink(tmp_path):
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "python").symlink_to("/nonexistent/python3")
+    assert venv_marker(tmp_path) == "bin/python"
+    assert venv_marker(tmp_path / "bin") is None
+
+
+def test_excluded_directories_are_not_walked(tmp_path):
+    touch(tmp_path, "app.py", "node_modules/a.js", "big/raw/x.bin")
+    # A link escaping the root would be an error, but nobody looks inside pruned trees.
+    (tmp_path / "node_modules" / "out").symlink_to("/etc/hostname")
+    (tmp_path / "big" / "raw" / "out").symlink_to("/etc")
+    assert kept(tmp_path, Rules(patterns=(Pattern(text="big/raw"),))) == ["app.py"]
+
+
+def test_symlinked_files_inside_the_root_are_bundled_as_files(tmp_path):
+    project = tmp_path
+    app = project / "apps" / "web"
+    touch(project, "libs/shared.py", data=b"shared")
+    touch(app, "app.py")
+    (app / "shared.py").symlink_to(project / "libs" / "shared.py")
+    (app / "rel.py").symlink_to("app.py")
+    tree = walk(app, Rules(), project_root=project)
+    assert [f.dest for f in tree.kept] == ["app.py", "rel.py", "shared.py"]
+    shared = next(f for f in tree.kept if f.dest == "shared.py")
+    assert digest(shared.source) == (6, hashlib.md5(b"shared").hexdigest())
+
+
+def test_symlinked_directories_inside_the_root_are_walked(tmp_path):
+    touch(tmp_path, "libs/common/util.py", "apps/web/app.py")
+    (tmp_path / "apps" / "web" / "common").symlink_to(tmp_path / "libs" / "common")
+    assert kept(tmp_path / "apps" / "web", project_root=tmp_path) == ["app.py", "common/util.py"]
+
+
+def test_a_symlink_loop_is_walked_once(tmp_path):
+    touch(tmp_path, "a/f.py")
+    (tmp_path / "a" / "again").symlink_to(tmp_path / "a")
+    assert kept(tmp_path) == ["a/f.py"]
+
+
+@pytest.mark.parametrize("target", ["outside.txt", "outside-dir"])
+def test_a_symlink_escaping_the_project_root_is_refused(tmp_path, target):
+    project = tmp_path / "project"
+    touch(project, "app.py")
+    touch(tmp_path, "outside.txt", "outside-dir/f.txt")
+    (project / "link").symlink_to(tmp_path / target)
+    with pytest.raises(SelectionError) as exc:
+        kept(project)
+    assert str(exc.value) == (
+        f"link: symlink resolves outside the project root (-> {(tmp_path / target).resolve()}); "
+        "copy the file into the project, or add the link to exclude"
+    )
+
+
+def test_an_excluded_escaping_symlink_is_fine(tmp_path):
+    touch(tmp_path, "p/app.py", "outside.txt")
+    (tmp_path / "p" / "link").symlink_to(tmp_path / "outside.txt")
+    assert kept(tmp_path / "p", Rules(patterns=(Pattern(text="link"),))) == ["app.py"]
+
+
+def test_a_broken_symlink_is_refused(tmp_path):
+    touch(tmp_path, "app.py")
+    (tmp_path / "gone.py").symlink_to(tmp_path / "missing.py")
+    with pytest.raises(SelectionError, match=r"^gone.py: broken symlink \(-> .*missing.py\); "):
+        kept(tmp_path)
+
+
+def test_walk_reports_paths_under_a_prefix(tmp_path):
+    touch(tmp_path, "lib/a.py", "lib/__pycache__/a.pyc", "lib/sub/b.py")
+    tree = walk(tmp_path / "lib", Rules(), project_root=tmp_path, prefix="vendor/lib/")
+    assert [f.dest for f in tree.kept] == ["vendor/lib/a.py", "vendor/lib/sub/b.py"]
+    assert [d.path for d in tree.dropped] == ["vendor/lib/__pycache__"]
+
+
+def test_digest_streams_in_chunks(tmp_path, monkeypatch):
+    data = os.urandom(10_000)
+    (tmp_path / "f").write_bytes(data)
+    monkeypatch.setattr(workspace, "CHUNK", 1000)
+    reads: list[int] = []
+    real_open = Path.open
+
+    def spy_open(self, *args, **kwargs):
+        handle = real_open(self, *args, **kwargs)
+        real_read = handle.read
+
+        def read(n=-1):
+            reads.append(n)
+            return real_read(n)
+
+        handle.read = read
+        return handle
+
+    monkeypatch.setattr(Path, "open", spy_open)
+    assert digest(tmp_path / "f") == (10_000, hashlib.md5(data).hexdigest())
+    assert reads and all(n == 1000 for n in reads)
