@@ -208,14 +208,11 @@ class _Runner:
                               error=message)
         try:
             return self._apply(a)
-        except TaskFailed as exc:
-            self.emit(a.key, EventKind.FAILED, str(exc))
-            return AppOutcome(key=a.key, action=a.action, status="failed", guid=a.guid,
-                              error=str(exc), log_tail=exc.log_tail)
         except ConnectfileError as exc:
             self.emit(a.key, EventKind.FAILED, str(exc))
             return AppOutcome(key=a.key, action=a.action, status="failed", guid=a.guid,
-                              error=str(exc))
+                              url=self._url(a.guid, a.content_url, None), error=str(exc),
+                              log_tail=exc.log_tail if isinstance(exc, TaskFailed) else ())
 
     def _apply(self, a: AppPlan) -> AppOutcome:
         ctx, app = self.ctx, self.ctx.apps[a.key]
@@ -275,6 +272,17 @@ class _Runner:
             self.emit(a.key, EventKind.STEP, f"uploading bundle ({a.file_count} files, "
                       f"{size} bytes)")
             bundle_id = ctx.api.upload_bundle(guid, path, md5)
+        try:
+            self._activate(a, guid, bundle_id, previous)
+        except TaskFailed as exc:
+            if previous is None:
+                raise
+            raise TaskFailed(f"{exc}; bundle {previous} stays active", exc.log_tail) from None
+        return bundle_id
+
+    def _activate(self, a: AppPlan, guid: str, bundle_id: str, previous: str | None) -> None:
+        """Deploy `bundle_id`; on servers with drafts, only a draft that answers goes live."""
+        ctx = self.ctx
         if ctx.supports_drafts and a.action is Action.REDEPLOY and previous is not None:
             self.emit(a.key, EventKind.STEP, f"deploying bundle {bundle_id} as a draft")
             self._follow(a.key, ctx.api.deploy(guid, bundle_id, activate=False))
@@ -290,7 +298,6 @@ class _Runner:
         else:
             self.emit(a.key, EventKind.STEP, f"deploying bundle {bundle_id}")
             self._follow(a.key, ctx.api.deploy(guid, bundle_id))
-        return bundle_id
 
     def _follow(self, key: str, task_id: str) -> None:
         """Poll the task with first/wait, emitting each new log line, until it finishes."""

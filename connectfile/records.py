@@ -63,8 +63,11 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def with_app(record: TargetRecord | None, server: str, key: str, app: AppRecord) -> TargetRecord:
-    """A copy of `record` (or a new one for `server`) with `key`'s entry replaced."""
-    apps = dict(record.apps) if record is not None else {}
+    """A copy of `record` (or a new one for `server`) with `key`'s entry replaced.
+
+    A record made for another server URL is dropped: its guids mean nothing here.
+    """
+    apps = dict(record.apps) if record is not None and record.server == server else {}
     apps[key] = app
     return TargetRecord(server=server, apps=dict(sorted(apps.items())))
 

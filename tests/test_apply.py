@@ -307,3 +307,36 @@ def test_json_outcome_document(project: Project) -> None:
     [app] = doc["apps"]
     assert (app["key"], app["status"]) == ("alpha-api", "created")
     assert app["url"].startswith(project.emu.url)
+
+
+class _Terminal:
+    def __init__(self) -> None:
+        self.isatty = lambda: True
+
+
+@pytest.mark.parametrize(("answer", "code"), [("yes", 0), ("y", 1)])
+def test_prompt_on_a_terminal_accepts_only_yes(
+    project: Project, monkeypatch: pytest.MonkeyPatch, answer: str, code: int
+) -> None:
+    prompts: list[str] = []
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    monkeypatch.setattr("builtins.input", lambda text: prompts.append(text) or answer)
+    result, _, err = project.cli("apply", "--app", "alpha-api")
+    assert prompts == ["Do you want to perform these actions? Only 'yes' will be accepted: "]
+    assert result == code
+    assert bool(project.emu.state()["content"]) is (answer == "yes"), err
+
+
+def test_local_target_runs_the_embedded_emulator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "repo"
+    (root / "apps" / "alpha-api").mkdir(parents=True)
+    (root / "apps" / "alpha-api" / "main.py").write_text(APPS["alpha-api"][2])
+    (root / "apps" / "alpha-api" / "requirements.txt").write_text("fastapi\n")
+    write_config(root, "local", apps=("alpha-api",))
+    config = str(root / "connect.toml")
+    assert main(["-c", config, "apply", "-t", "emu", "--auto-approve"]) == 0
+    capsys.readouterr()
+    assert main(["-c", config, "plan", "-t", "emu", "--detailed-exitcode"]) == 0
+    assert "No changes." in capsys.readouterr().out

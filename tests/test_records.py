@@ -50,3 +50,9 @@ def test_damaged_record_is_one_clear_line(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(UsageError, match=r"prod\.json: not a valid deployment record"):
         load_record(tmp_path, "prod")
+
+
+def test_with_app_drops_entries_of_another_server() -> None:
+    old = with_app(None, "https://old", "a", AppRecord(guid="g1"))
+    new = with_app(old, "https://new", "b", AppRecord(guid="g2"))
+    assert (new.server, list(new.apps)) == ("https://new", ["b"])
