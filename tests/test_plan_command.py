@@ -147,13 +147,17 @@ def test_without_records_content_is_found_by_name(
     assert actions["web"] == actions["board"] == "no-op"
 
 
-def test_saved_plan_round_trips(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "plan", "-o", "plan.json")
+def test_saved_plan_round_trips(project: Path, capsys: pytest.CaptureFixture[str],
+                                publisher_key: str) -> None:
+    code, out, err = run(capsys, "-v", "plan", "-o", "plan.json")
     assert code == 0 and "will be created" in out
     assert "Saved the plan to plan.json" in err
     plan = load_plan(project / "plan.json")
     assert [a.action for a in plan.apps] == [Action.CREATE] * 3
-    assert "s3cret-value-xyz" not in (project / "plan.json").read_text()
+    _, json_out, json_err = run(capsys, "-v", "plan", "--json")
+    for text in (out, err, json_out, json_err, (project / "plan.json").read_text()):
+        assert "s3cret-value-xyz" not in text
+        assert publisher_key not in text
 
 
 def test_app_selection(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
