@@ -340,3 +340,15 @@ def test_local_target_runs_the_embedded_emulator(
     capsys.readouterr()
     assert main(["-c", config, "plan", "-t", "emu", "--detailed-exitcode"]) == 0
     assert "No changes." in capsys.readouterr().out
+
+
+def test_dropped_create_makes_one_content_item_and_vanity_is_set(project: Project) -> None:
+    write_config(project.root, project.emu.url, apps=("alpha-api",),
+                 extra='vanity_url = "/alpha/"\n')
+    project.emu.faults.drop("POST", "/__api__/v1/content", times=1)
+    code, out, err = project.apply()
+    assert code == 0, err
+    assert project.emu.faults._rules == []  # the create was really dropped once
+    assert len(project.emu.state()["content"]) == 1
+    assert f"{project.emu.url}/alpha/" in out
+    assert project.cli("plan", "--detailed-exitcode")[0] == 0
