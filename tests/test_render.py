@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
-from planvalues import SERVER, sample_plans
+from planvalues import SERVER, app, deployed, local, record, sample_plans
 
-from connectfile.plans import Action, Plan
+from connectfile.diff import plan_app
+from connectfile.plans import Action, FileChanges, Plan
 from connectfile.render import plan_to_json, render_plan, size_text, summary_line
 
 DATA = Path(__file__).parent / "data" / "render"
@@ -68,10 +70,6 @@ def test_json_fields() -> None:
 
 
 def test_many_files_are_summarised() -> None:
-    import dataclasses
-
-    from connectfile.plans import FileChanges
-
     base = PLANS["redeploy"].apps[0]
     modified = tuple(f"f{i:03}.py" for i in range(50))
     many = dataclasses.replace(base, files=FileChanges(modified=modified))
@@ -91,3 +89,12 @@ def test_summary_counts_redeploys_as_updates() -> None:
                                             (2 * 1024**3, "2 GiB"), (1536 * 1024**2, "1.5 GiB")])
 def test_size_text(size: int, text: str) -> None:
     assert size_text(size) == text
+
+
+def test_first_deploy_of_existing_content_reads_as_deployed() -> None:
+    first = plan_app(app(), local(), deployed(app_mode="unknown", bundle_id=None, manifest=None),
+                     record())
+    text = render_plan(Plan(target="t", server=SERVER, apps=(first,)), color=False)
+    assert "~ sales-api will be deployed (guid 5c1e…)" in text
+    assert "+ bundle   2 files, 38.2 KiB (reason: first deploy)" in text
+    assert "~ files" not in text
