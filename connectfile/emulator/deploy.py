@@ -75,7 +75,9 @@ def deploy(ctx: Ctx, guid: str) -> Response:
     if manifest is not None and current_mode not in ("unknown", ""):
         metadata = manifest.get("metadata")
         mode = metadata.get("appmode") if isinstance(metadata, dict) else None
-        if isinstance(mode, str) and mode != current_mode:
+        # An unrecognised mode is left to the task, which reports it (reference §13.2).
+        known = {*checks.PYTHON_MODES, *checks.OTHER_MODES}
+        if isinstance(mode, str) and mode in known and mode != current_mode:
             raise ApiError(48)
     task = ctx.tasks.start(caller["guid"], lambda t: _build(ctx, t, request))
     return json_response({"task_id": task.id}, 202)

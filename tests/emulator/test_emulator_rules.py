@@ -20,7 +20,8 @@ class Api:
         self.headers = {"Authorization": f"Key {key}"} if key else {}
 
     def call(self, method: str, path: str, **kw: Any) -> requests.Response:
-        return requests.request(method, self.base + path, headers=self.headers, **kw)
+        headers = {**self.headers, **kw.pop("headers", {})}
+        return requests.request(method, self.base + path, headers=headers, **kw)
 
     def create(self, **body: Any) -> dict[str, Any]:
         r = self.call("POST", "/v1/content", json=body)
