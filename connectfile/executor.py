@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from connectfile.state import AppRecord, TargetRecord
 
 LOG_TAIL: Final = 20
 TASK_WAIT: Final = 2  # seconds Connect may hold each task poll open
+TASK_TIMEOUT: Final = 3600.0  # a deploy still running after an hour is reported, not awaited
 
 
 class ConnectAPI(Protocol):
@@ -100,6 +102,7 @@ class ApplyContext:
     supports_drafts: bool = False
     parallelism: int = 4
     task_wait: int = TASK_WAIT
+    task_timeout: float = TASK_TIMEOUT
 
 
 class TaskFailed(DeployError):
@@ -303,6 +306,7 @@ class _Runner:
         """Poll the task with first/wait, emitting each new log line, until it finishes."""
         lines: list[str] = []
         first = 0
+        deadline = time.monotonic() + self.ctx.task_timeout
         while True:
             task = self.ctx.api.get_task(task_id, first=first, wait=self.ctx.task_wait)
             for line in task.get("output") or ():
@@ -311,6 +315,12 @@ class _Runner:
             first = int(task.get("last") or first + len(task.get("output") or ()))
             if task.get("finished"):
                 break
+            if time.monotonic() > deadline:
+                raise TaskFailed(
+                    f"deploy task {task_id} did not finish within {self.ctx.task_timeout:.0f} s "
+                    "(it may still be running on Connect)",
+                    lines[-LOG_TAIL:],
+                )
         code, error = task.get("code") or 0, str(task.get("error") or "")
         if code != 0 or error:
             raise TaskFailed(

@@ -232,3 +232,15 @@ def test_noop_and_refused(tmp_path: Path) -> None:
     result = apply_plan(Plan(target="t", server=SERVER, apps=(noop, refused)), ctx)
     assert [o.status for o in result.outcomes] == ["unchanged", "failed"]
     assert api.calls == [] and saved == []
+
+
+def test_a_task_that_never_finishes_is_reported(tmp_path: Path) -> None:
+    api = FakeConnect()
+    p = _redeploy(api, WEB)
+    api.get_task = lambda task_id, first=0, wait=0: {  # type: ignore[method-assign]
+        "output": ["still building"], "last": first + 1, "finished": False}
+    ctx, _, _ = make_ctx(api, [WEB], tmp_path, task_timeout=0.0)
+    [outcome] = apply_plan(Plan(target="t", server=SERVER, apps=(p,)), ctx).outcomes
+    assert "did not finish" in (outcome.error or "") and "bundle 5 stays active" in (
+        outcome.error or "")
+    assert api.content["g-web"]["bundle_id"] == "5"
