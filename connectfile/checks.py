@@ -146,7 +146,7 @@ class _AppChecker:
 
     def warnings(self, environ: Mapping[str, str]) -> Iterator[str]:
         app, project = self.app, self.project
-        if self.files.kind(app.path) != "dir":
+        if self.files.escapes(app.path) or self.files.kind(app.path) != "dir":
             return
         if self.files.kind(_join(app.path, app.requirements)) is None:
             path = app_key_path(project, app.key, "requirements", self.target)

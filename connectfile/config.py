@@ -13,7 +13,7 @@ import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError
 
 from connectfile import schema
-from connectfile.config_lines import format_path, line_map
+from connectfile.config_lines import duplicate_line, format_path, line_map
 from connectfile.config_rules import check_rules, memory_bytes, merge
 from connectfile.errors import ConfigError, Issue
 from connectfile.model import (
@@ -47,7 +47,7 @@ def parse_project(text: str, *, source: str, root: Path) -> Project:
     try:
         data: dict[str, Any] = tomlkit.parse(text).unwrap()
     except TOMLKitError as exc:
-        raise ConfigError([_syntax_issue(source, exc)]) from None
+        raise ConfigError([_syntax_issue(source, text, exc)]) from None
     lines = line_map(text)
 
     def issue(path: tuple[str | int, ...], message: str) -> Issue:
@@ -84,18 +84,28 @@ def _line_of(lines: Mapping[str, int], path: tuple[str | int, ...]) -> int:
     return 1  # top-level problems (a missing `version`) belong to the top of the file
 
 
-def _syntax_issue(source: str, exc: TOMLKitError) -> Issue:
+def _syntax_issue(source: str, text: str, exc: TOMLKitError) -> Issue:
     message = str(exc)
+    if message.startswith("Key ") and " already exists." in message:
+        message = message.replace("Key ", "key ", 1).split(" already exists.")[0]
+        message += " is defined twice (remove one of them)"
     if isinstance(exc, ParseError):
-        suffix = f" at line {exc.line} col {exc.col}"
-        message = message.removesuffix(suffix)
-        if "'\\x00'" in message:
-            message = "unexpected end of file (is a quote, ] or } missing?)"
-        elif message.startswith("Key ") and message.endswith(" already exists."):
-            message = message.replace("Key ", "key ", 1).rstrip(".") + " (remove one of them)"
+        message = message.removesuffix(f" at line {exc.line} col {exc.col}")
+        message = _SYNTAX_HINTS.get(message, message)
         return Issue(source=source, line=exc.line, path="",
                      message=f"syntax error at column {exc.col + 1}: {message}")
-    return Issue(source=source, line=0, path="", message=f"syntax error: {message}")
+    # Errors tomlkit raises without a position (a table or key defined twice).
+    return Issue(source=source, line=duplicate_line(text), path="",
+                 message=f"syntax error: {message[:1].lower()}{message[1:]}")
+
+
+_SYNTAX_HINTS = {
+    "Unexpected character: '\\x00'": "unexpected end of file (is a quote, ] or } missing?)",
+    "Unexpected character: '\\n'": "unexpected end of line (is a value missing after =?)",
+    "Control characters (codes less than 0x1f and 0x7f) are not allowed in strings, use "
+    "\\u000a instead": "the string is not closed on this line (add the closing quote; "
+    'use """ for text over several lines)',
+}
 
 
 def _build(data: Mapping[str, Any], *, source: str, root: Path, lines: dict[str, int]) -> Project:

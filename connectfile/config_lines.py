@@ -28,6 +28,13 @@ def line_map(text: str) -> dict[str, int]:
     return _Scanner(text).run()
 
 
+def duplicate_line(text: str) -> int:
+    """The line where a key or table is defined a second time; 0 when there is none."""
+    scanner = _Scanner(text)
+    scanner.run()
+    return scanner.duplicate
+
+
 class _Scanner:
     """A structure-only TOML reader: it tracks keys, headers and nesting, not values."""
 
@@ -37,6 +44,8 @@ class _Scanner:
         self.line = 1
         self.lines: dict[str, int] = {}
         self.aot_counts: dict[str, int] = {}
+        self.defined: set[str] = set()
+        self.duplicate = 0
 
     def run(self) -> dict[str, int]:
         table: tuple[str | int, ...] = ()
@@ -55,13 +64,21 @@ class _Scanner:
                 table = tuple(self._key())
                 self._expect("]")
                 self._record_prefixes(table)
+                self._define(table)
             else:
                 key = self._key()
                 self._record_prefixes((*table, *key))
+                self._define((*table, *key))
                 self._expect("=")
                 self._value((*table, *key))
             self._skip_to_line_end()
         return self.lines
+
+    def _define(self, parts: tuple[str | int, ...]) -> None:
+        path = format_path(parts)
+        if path in self.defined and not self.duplicate:
+            self.duplicate = self.line
+        self.defined.add(path)
 
     def _record_prefixes(self, parts: tuple[str | int, ...]) -> None:
         for i in range(1, len(parts) + 1):

@@ -100,6 +100,9 @@ def _default_targets(targets: Mapping[str, Any]) -> Found:
 
 
 def _undefined_target(name: str, declared: list[str]) -> str:
+    if declared == [IMPLICIT_TARGET]:
+        return (f"override for undefined target {name!r} (with no [targets] table the only "
+                f"target is the implicit {IMPLICIT_TARGET!r}; add a [targets.{name}] table)")
     near = difflib.get_close_matches(name, declared, n=1)
     hint = f"did you mean {near[0]!r}? " if near else ""
     return (f"override for undefined target {name!r} ({hint}defined: {', '.join(declared)}; "

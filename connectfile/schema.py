@@ -106,20 +106,23 @@ def _explain(error: ValidationError) -> Iterator[tuple[Path, str]]:
         suggestion = f" (did you mean {show(near[0])}?)" if near else ""
         yield path, f"{show(value)} is not one of {', '.join(options)}{suggestion}"
     elif kind == "const" and path == ("version",):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return  # the type error says it already
         yield path, f"unsupported version {show(value)}: this connectfile reads version = 1"
     elif kind in ("anyOf", "oneOf"):
         yield from _explain_alternatives(error, path, hint)
     elif kind == "minProperties" and path == ("apps",):
         yield path, 'no apps defined: add an [apps.NAME] table with at least type = "..."'
-    elif kind == "propertyNames":
-        yield path, f"key {show(value)} is not allowed here: {_key_rule(path)}"
     elif kind in ("minLength", "maxLength") and isinstance(value, str):
         yield path, _length(value, schema)
     elif kind == "pattern":
         described = hint or f"must match {error.validator_value}"
         yield path, f"{show(value)} is not valid: expected {described}"
-    elif kind == "uniqueItems":
-        yield path, f"{show(value)} lists the same name twice (remove the duplicates)"
+    elif kind == "uniqueItems" and isinstance(value, list):
+        twice = sorted({show(v) for i, v in enumerate(value) if v in value[:i]})
+        yield path, f"{', '.join(twice)} listed more than once (remove the duplicates)"
+    elif kind == "exclusiveMinimum":
+        yield path, f"{show(value)} is too small: must be more than {error.validator_value}"
     else:
         # minimum / maximum / exclusiveMinimum read well as jsonschema words them
         # ("-1 is less than the minimum of 1"); anything rarer too.
@@ -173,12 +176,6 @@ def _missing(path: Path, key: str) -> str:
     return f"missing required key {key!r}"
 
 
-def _key_rule(path: Path) -> str:
-    if path and path[-1] == "env":
-        return "variable names use letters, digits and '_' and do not start with a digit"
-    return "names use only letters, digits, '-' and '_'"
-
-
 def _length(value: str, schema: Mapping[str, Any]) -> str:
     low, high = schema.get("minLength"), schema.get("maxLength")
     if low is not None and high is not None:
@@ -189,4 +186,5 @@ def _length(value: str, schema: Mapping[str, Any]) -> str:
         bounds = f"at least {low} character" + ("s" if low != 1 else "")
     if not value:
         return f"must not be empty ({bounds})"
-    return f"{show(value)} has {len(value)} characters: must be {bounds}"
+    count = f"{len(value)} character" + ("s" if len(value) != 1 else "")
+    return f"{show(value)} has {count}: must be {bounds}"

@@ -1,0 +1,2 @@
+from flask import Flask
+api = Flask(__name__)
