@@ -207,12 +207,11 @@ def prepare(
         files.append(BundleFile(dest=requirements, source=None, data=data, size=len(data),
                                 md5=hashlib.md5(data, usedforsecurity=False).hexdigest()))
         files.sort(key=lambda f: f.dest)
-    # The pip version is only known by running the interpreter; when nothing needed that
-    # (version from config, requirements on disk) it is left out so manifests stay portable.
-    pip = pyenv.pip_version(info.interpreter) if generated or info.from_interpreter else None
     manifest = build_manifest(
         appmode=app.app_mode, entrypoint=chosen.entrypoint, python_version=info.version,
-        requires=info.requires, package_file=requirements, pip_version=pip,
+        # No pip version: it would describe this machine, not the app, and would make a
+        # manifest written after `pip freeze` differ from the next one (Publisher omits it).
+        requires=info.requires, package_file=requirements, pip_version=None,
         checksums={f.dest: f.md5 for f in files},
     )
     data = to_bytes(manifest)

@@ -160,16 +160,6 @@ def interpreter_version(interpreter: str) -> str:
     return out.strip()
 
 
-def pip_version(interpreter: str) -> str | None:
-    """The pip version of `interpreter`, or None when pip is not installed there."""
-    try:
-        out = _run(interpreter, "-m", "pip", "--version")
-    except UsageError:
-        return None
-    parts = out.split()
-    return parts[1] if len(parts) > 1 and parts[0] == "pip" else None
-
-
 def freeze(interpreter: str) -> bytes:
     """`pip freeze` of `interpreter` as requirements bytes: sorted, `\\n` endings, no header.
 
