@@ -1,0 +1,97 @@
+"""Real clients we did not write work against the emulator: rsconnect-python and posit-sdk."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from emu_bundles import FLASK_APP
+
+from connectfile.emulator import Emulator
+
+
+def _rsconnect(emu: Emulator, app_dir: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CONNECT_", "RSCONNECT"))}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), NO_COLOR="1",
+               PYTHONWARNINGS="ignore")
+    # `python -m rsconnect.main` is the `rsconnect` console script of rsconnect-python 1.32.
+    cmd = [sys.executable, "-m", "rsconnect.main", "deploy", "api", "--server", emu.url,
+           "--api-key", emu.api_key, str(app_dir)]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120,
+                          cwd=app_dir.parent, check=False)
+
+
+def test_rsconnect_deploys_and_redeploys_flask(emulator: Emulator, tmp_path: Path) -> None:
+    pytest.importorskip("rsconnect", reason="rsconnect-python comes with the test extra")
+    app_dir, home = tmp_path / "hello", tmp_path / "home"
+    app_dir.mkdir()
+    home.mkdir()
+    (app_dir / "app.py").write_bytes(FLASK_APP)
+    (app_dir / "requirements.txt").write_text("flask\n")
+
+    first = _rsconnect(emulator, app_dir, home)
+    out = first.stdout + first.stderr
+    assert first.returncode == 0, out
+    assert "Deployment completed successfully" in out
+
+    second = _rsconnect(emulator, app_dir, home)
+    out2 = second.stdout + second.stderr
+    assert second.returncode == 0, out2
+    assert "Deployment completed successfully" in out2
+
+    state = emulator.state()
+    assert len(state["content"]) == 1  # the redeploy found the same item
+    (item,) = state["content"].values()
+    assert item["app_mode"] == "python-api" and item["name"] == "hello"
+    bundles = sorted(state["bundles"].values(), key=lambda b: int(b["id"]))
+    assert len(bundles) == 2 and item["bundle_id"] == bundles[-1]["id"]
+    assert emulator.api_key not in out + out2
+
+
+def test_posit_sdk_reads_user_and_content(emulator: Emulator, publisher_key: str) -> None:
+    connect = pytest.importorskip("posit.connect", reason="posit-sdk comes with the test extra")
+    admin = connect.Client(emulator.url, emulator.api_key)
+    publisher = connect.Client(emulator.url, publisher_key)
+    assert publisher.me["username"] == "publisher1"
+    assert publisher.me["user_role"] == "publisher"
+    created = publisher.content.create(name="from-sdk", title="From the SDK")
+    assert created["app_mode"] == "unknown"
+    assert [c["name"] for c in publisher.content.find()] == ["from-sdk"]
+    assert [c["guid"] for c in admin.content.find()] == [created["guid"]]
+    assert publisher.content.get(created["guid"])["title"] == "From the SDK"
+    assert admin.version == "2025.09.0"
+
+
+def test_rsconnect_reports_a_failed_build(tmp_path: Path) -> None:
+    pytest.importorskip("rsconnect", reason="rsconnect-python comes with the test extra")
+    app_dir, home = tmp_path / "hello", tmp_path / "home"
+    app_dir.mkdir()
+    home.mkdir()
+    (app_dir / "app.py").write_bytes(FLASK_APP)
+    (app_dir / "requirements.txt").write_text("flask\n")
+    with Emulator(tmp_path / "data", task_step_delay=0) as emu:
+        emu.faults.fail_next_deploy("An error occurred while building your content. "
+                                    "(Error code: python-package-install-failed)")
+        done = _rsconnect(emu, app_dir, home)
+    out = done.stdout + done.stderr
+    assert done.returncode != 0, out
+    assert "python-package-install-failed" in out
+
+
+def test_posit_sdk_uploads_and_deploys(emulator: Emulator, tmp_path: Path) -> None:
+    connect = pytest.importorskip("posit.connect", reason="posit-sdk comes with the test extra")
+    from emu_bundles import bundle
+
+    archive = tmp_path / "bundle.tar.gz"
+    archive.write_bytes(bundle())
+    client = connect.Client(emulator.url, emulator.api_key)
+    item = client.content.create(name="sdk-deploy")
+    uploaded = item.bundles.create(str(archive))
+    task = uploaded.deploy()
+    task.wait_for()
+    assert task["finished"] and task["code"] == 0
+    assert client.content.get(item["guid"])["bundle_id"] == uploaded["id"]
