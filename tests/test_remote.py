@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import tarfile
 from pathlib import Path
 
 import pytest
 
-from connectfile.errors import UsageError
-from connectfile.model import Project, Target
+from connectfile.client import ConnectClient, make_session
+from connectfile.emulator import Emulator
+from connectfile.errors import ConnectfileError, UsageError
+from connectfile.model import App, Project, Target
 from connectfile.remote import (
     normalize_server_url,
     open_target,
+    read_deployed,
     resolve_target,
     version_tuple,
 )
+from connectfile.state import AppRecord
 
 
 def project(*targets: Target) -> Project:
@@ -70,3 +78,46 @@ def test_implicit_target_needs_connect_server() -> None:
     with pytest.raises(UsageError, match="set CONNECT_SERVER"), \
             open_target(project(), None, environ={"CONNECT_API_KEY": "k"}):
         pass
+
+
+def test_read_deployed_identity_and_manifest_cache(emulator: Emulator, tmp_path: Path) -> None:
+    client = ConnectClient(emulator.url, session=make_session(emulator.api_key))
+    owner = client.current_user()["guid"]
+    app = App(key="sales-api", type="fastapi", name="sales-api")
+    assert read_deployed(client, app, None, owner_guid=owner, cache_dir=tmp_path) is None
+
+    guid = client.create_content({"name": "sales-api"}, owner_guid=owner)["guid"]
+    manifest = {"version": 1, "metadata": {"appmode": "python-fastapi", "entrypoint": "main:app"},
+                "python": {"version": "3.11.9",
+                           "package_manager": {"name": "pip", "package_file": "requirements.txt"}},
+                "files": {"main.py": {"checksum": hashlib.md5(b"app = 1\n").hexdigest()},
+                          "requirements.txt": {"checksum": hashlib.md5(b"").hexdigest()}}}
+    blob = tmp_path / "b.tar.gz"
+    with tarfile.open(blob, "w:gz") as tar:
+        for name, data in (("manifest.json", json.dumps(manifest).encode()),
+                           ("main.py", b"app = 1\n"), ("requirements.txt", b"")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    bundle = client.upload_bundle(guid, blob, hashlib.md5(blob.read_bytes()).hexdigest())
+    task = client.deploy(guid, bundle)
+    while not client.get_task(task, wait=1)["finished"]:
+        pass
+    client.patch_env(guid, {"LOG_LEVEL": "info"})
+
+    stale = AppRecord(guid="00000000-0000-0000-0000-000000000000")  # deleted since: by name
+    cache = tmp_path / "cache"
+    deployed = read_deployed(client, app, stale, owner_guid=owner, cache_dir=cache)
+    assert deployed is not None
+    assert (deployed.guid, deployed.bundle_id, deployed.env_names) == (
+        guid, bundle, frozenset({"LOG_LEVEL"}))
+    assert deployed.manifest == manifest
+    assert [p.name for p in cache.iterdir()] == [f"{guid}-{bundle}.json"]
+
+    emulator.store.delete_bundle_file(bundle)  # a second read must come from the cache
+    again = read_deployed(client, app, AppRecord(guid=guid), owner_guid=owner, cache_dir=cache)
+    assert again is not None and again.manifest == manifest
+
+    pinned = App(key="sales-api", type="fastapi", name="sales-api", guid=stale.guid)
+    with pytest.raises(ConnectfileError, match=r"apps\.sales-api\.guid: no content"):
+        read_deployed(client, pinned, None, owner_guid=owner, cache_dir=cache)
