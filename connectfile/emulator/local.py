@@ -30,4 +30,8 @@ def start_local(project_root: Path) -> Emulator:
     """Start (and return) the project's local emulator on a free loopback port."""
     data_dir = project_root / LOCAL_DIR
     data_dir.mkdir(parents=True, exist_ok=True)
+    ignore = data_dir / ".gitignore"
+    if not ignore.exists():
+        # Emulator state and bundles are machine-local; keep them out of the user's repository.
+        atomic_write(ignore, b"*\n")
     return Emulator(data_dir, api_key=_admin_key(data_dir), host="127.0.0.1", port=0).start()
