@@ -207,6 +207,13 @@ def test_4_saved_plan_is_refused_when_the_server_or_files_moved(project: Project
     assert code == 1 and "files or manifest changed" in err
     assert project.emu.state()["bundles"] == state["bundles"]
 
+    assert project.cli("plan", "-o", str(plan_file))[0] == 0
+    config = project.root / "connect.toml"
+    config.write_text(config.read_text() + 'title = "Gamma"\n')
+    code, _, err = project.cli("apply", "--auto-approve", str(plan_file))
+    assert code == 1 and "connect.toml changed" in err
+    assert project.emu.state()["bundles"] == state["bundles"]
+
 
 def test_5_without_records_content_is_found_by_name(project: Project) -> None:
     assert project.apply()[0] == 0
