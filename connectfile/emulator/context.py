@@ -68,10 +68,11 @@ class Ctx:
     def base_url(self) -> str:
         return self.request.host_url.rstrip("/")
 
-    def caller(self) -> dict[str, Any]:
+    def caller(self, *, allow_locked: bool = False) -> dict[str, Any]:
         """The authenticated user (a copy), or 401."""
         with self.store.read() as state:
-            return dict(users.authenticate(state, self.request.headers.get("Authorization")))
+            return dict(users.authenticate(state, self.request.headers.get("Authorization"),
+                                           allow_locked=allow_locked))
 
     def json_body(self) -> Any:
         raw = self.request.get_data(cache=True)

@@ -70,6 +70,12 @@ class Emulator:
             users.add_user(state, username, role, key)
         return key
 
+    def set_user(self, username: str, *, locked: bool | None = None,
+                 confirmed: bool | None = None) -> None:
+        """Lock/unlock or (un)confirm a user, to test clients' refusals (reference §3)."""
+        with self.store.mutate() as state:
+            users.set_flags(state, username, locked=locked, confirmed=confirmed)
+
     def start(self) -> Emulator:
         if self._server is not None:
             return self

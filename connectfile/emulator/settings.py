@@ -48,7 +48,7 @@ def python_settings(ctx: Ctx) -> Response:
 
 
 def current_user(ctx: Ctx) -> Response:
-    return json_response(users.user_json(ctx.caller()))
+    return json_response(users.user_json(ctx.caller(allow_locked=True)))
 
 
 def get_user(ctx: Ctx, guid: str) -> Response:

@@ -44,6 +44,19 @@ def add_user(state: State, username: str, role: str, key: str) -> dict[str, Any]
     return dict(user)
 
 
+def set_flags(state: State, username: str, *, locked: bool | None = None,
+              confirmed: bool | None = None) -> None:
+    for user in state["users"].values():
+        if user["username"] == username:
+            if locked is not None:
+                user["locked"] = locked
+            if confirmed is not None:
+                user["confirmed"] = confirmed
+            user["updated_time"] = clock.now()
+            return
+    raise KeyError(f"no user named {username!r}")
+
+
 def set_only_key(state: State, username: str, role: str, key: str) -> None:
     """Make `key` the single key of `username` (the bootstrap admin gets a fresh key per start)."""
     add_user(state, username, role, key)
@@ -52,8 +65,13 @@ def set_only_key(state: State, username: str, role: str, key: str) -> None:
             user["key_hashes"] = [key_hash(key)]
 
 
-def authenticate(state: State, authorization: str | None) -> dict[str, Any]:
-    """The user behind an `Authorization: Key <key>` header, or 401 code 24/30."""
+def authenticate(state: State, authorization: str | None, *,
+                 allow_locked: bool = False) -> dict[str, Any]:
+    """The user behind an `Authorization: Key <key>` header, or 401 code 24/30.
+
+    A locked user can still read `GET /v1/user` (clients check `locked` there, reference §3)
+    but nothing else (403 code 50).
+    """
     if not authorization:
         raise ApiError(24)
     scheme, _, key = authorization.strip().partition(" ")
@@ -62,7 +80,7 @@ def authenticate(state: State, authorization: str | None) -> dict[str, Any]:
     wanted = key_hash(key.strip())
     for user in state["users"].values():
         if wanted in user["key_hashes"]:
-            if user["locked"]:
+            if user["locked"] and not allow_locked:
                 raise ApiError(50)
             return user  # type: ignore[no-any-return]
     raise ApiError(30)

@@ -272,3 +272,12 @@ def test_owner_transfer(emulator: Emulator, admin: Api, pub: Api, viewer: Api) -
                       json={"owner_guid": viewer_guid}), 403, 156)
     r = admin.call("PATCH", f"/v1/content/{item['guid']}", json={"owner_guid": admin_guid})
     assert r.status_code == 200 and r.json()["app_role"] == "owner"
+
+
+def test_locked_user_reads_itself_only(emulator: Emulator, pub: Api) -> None:
+    emulator.set_user("publisher1", locked=True, confirmed=False)
+    me = pub.call("GET", "/v1/user")
+    assert me.status_code == 200 and me.json()["locked"] and not me.json()["confirmed"]
+    expect(pub.call("GET", "/v1/content"), 403, 50)
+    emulator.set_user("publisher1", locked=False)
+    assert pub.call("GET", "/v1/content").status_code == 200
