@@ -3,6 +3,7 @@
     def test_something(emulator):             # an Emulator, started on a free port
         emulator.url, emulator.api_key        # "http://127.0.0.1:PORT", the admin's key
         key = emulator.add_user("pat", "publisher")   # or "viewer" / "administrator"
+        emulator.set_user("pat", locked=True)         # or confirmed=False
         emulator.faults.fail("POST", "/__api__/v1/content", 503, times=1)
 
 `publisher_key` / `viewer_key` add such a user to the same emulator and return its key.
