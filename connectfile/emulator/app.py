@@ -101,7 +101,11 @@ class EmulatorApp:
         try:
             handler, args = adapter.match()
         except NotFound:
-            return _not_found()
+            page = None
+            if request.method == "GET" and not request.path.startswith("/__api__/"):
+                ctx = Ctx(request, self.store, self.settings, self.tasks, self.faults)
+                page = pages.vanity_page(ctx, request.path)
+            return page or _not_found()
         except MethodNotAllowed:
             # Go's router: 405 with an empty body [inferred].
             return Response(status=405)

@@ -44,15 +44,15 @@ MESSAGES: dict[int, tuple[int, str]] = {
     149: (409, "Environment changes contain a duplicated variable name."),
     150: (400, "The load factor must be between 0.0 and 1.0."),
     151: (400, "The timeout must be between 0 and 2592000 seconds."),
+    156: (403, "This user cannot be assigned as the owner because they don't have permission "
+               "to publish content."),
+    161: (400, "The include option specified is not valid"),
     181: (400, "Invalid MemoryRequest setting. The MemoryRequest setting cannot be less than 0 "
                "or greater than 9007198180999168."),
     183: (400, "Invalid MemoryLimit setting. The MemoryLimit setting cannot be less than 0 "
                "or greater than 9007198180999168."),
     186: (400, "Invalid CPURequest setting. The CPURequest setting must be a positive number."),
     188: (400, "Invalid CPULimit setting. The CPULimit setting must be a positive number."),
-    156: (403, "This user cannot be assigned as the owner because they don't have permission "
-               "to publish content."),
-    161: (400, "The include option specified is not valid"),
     191: (400, "Invalid MinProcesses setting. The MinProcesses setting must be a positive number."),
     192: (400, "Invalid MaxProcesses setting. The MaxProcesses setting must be a positive number."),
 }

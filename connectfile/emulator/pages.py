@@ -40,3 +40,12 @@ def draft_page(ctx: Ctx, guid: str, bundle_id: str) -> Response:
         if bundle["py_version"] is None:
             return _page(title, f"Bundle {bundle_id} has not been built successfully.", 404)
         return _page(title, f"Draft bundle {bundle_id} (Python {bundle['py_version']}).")
+
+
+def vanity_page(ctx: Ctx, path: str) -> Response | None:
+    """The content page behind a vanity URL, or None when no vanity path covers `path`."""
+    wanted = path if path.endswith("/") else path + "/"
+    with ctx.store.read() as state:
+        guid = next((g for g, v in state["vanities"].items() if wanted.startswith(v["path"])),
+                    None)
+    return None if guid is None else content_page(ctx, guid)

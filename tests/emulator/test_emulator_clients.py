@@ -25,8 +25,14 @@ def _rsconnect(emu: Emulator, app_dir: Path, home: Path) -> subprocess.Completed
                           cwd=app_dir.parent, check=False)
 
 
-def test_rsconnect_deploys_and_redeploys_flask(emulator: Emulator, tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", ["2025.09.0", "2024.12.0"])  # with and without drafts
+def test_rsconnect_deploys_and_redeploys_flask(tmp_path: Path, version: str) -> None:
     pytest.importorskip("rsconnect", reason="rsconnect-python comes with the test extra")
+    with Emulator(tmp_path / "data", version=version, task_step_delay=0) as emulator:
+        _deploy_twice(emulator, tmp_path)
+
+
+def _deploy_twice(emulator: Emulator, tmp_path: Path) -> None:
     app_dir, home = tmp_path / "hello", tmp_path / "home"
     app_dir.mkdir()
     home.mkdir()

@@ -170,6 +170,8 @@ def test_vanity(pub: Api, emulator: Emulator) -> None:
     assert r.json()["content_guid"] == one
     assert pub.call("GET", f"/v1/content/{one}").json()["content_url"] \
         == f"{emulator.url}/team/sales/"
+    assert requests.get(f"{emulator.url}/team/sales/").status_code == 404  # not deployed
+    assert requests.get(f"{emulator.url}/team/other/").text == "404 page not found\n"
     expect(pub.call("PUT", f"/v1/content/{two}/vanity", json={"path": "/team/"}), 409, 51)
     expect(pub.call("PUT", f"/v1/content/{two}/vanity", json={"path": "/connect/x/"}), 400, 52)
     expect(pub.call("PUT", f"/v1/content/{two}/vanity", json={"path": "/__x/"}), 400, 52)
