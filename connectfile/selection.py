@@ -14,7 +14,7 @@ for any single path, so `connectfile files --why` and the walk can never disagre
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -126,7 +126,7 @@ class Pattern:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Rules:
-    """Compiled selection rules for one app (build with `compile_rules`).
+    """Compiled selection rules for one app (patterns from `app_patterns`).
 
     `forced` maps bundle paths to the rule that keeps them whatever the excludes say
     (extra files, the entrypoint file, the requirements file); `dropped` maps paths to a
@@ -137,14 +137,20 @@ class Rules:
     forced: Mapping[str, Rule] = field(default_factory=dict)
     dropped: Mapping[str, Rule] = field(default_factory=dict)
     _user: GitIgnoreSpec = field(init=False, repr=False, compare=False)
+    _any: Callable[[str], bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        spec = GitIgnoreSpec.from_lines([p.text for p in self.patterns])
-        object.__setattr__(self, "_user", spec)
+        lines = [p.text for p in self.patterns]
+        object.__setattr__(self, "_user", GitIgnoreSpec.from_lines(lines))
+        # Most paths match no pattern at all: one combined check settles them quickly.
+        combined = GitIgnoreSpec.from_lines([*DEFAULT_EXCLUDES, *SECRET_EXCLUDES, *lines])
+        object.__setattr__(self, "_any", _any_matcher(combined))
 
     def check_dir(self, rel: str, venv_marker: str | None = None) -> Decision | None:
         """The decision that drops the whole directory `rel`, or None to walk into it."""
         probe = rel + "/"
+        if venv_marker is None and not self._any(probe):
+            return None
         default = _match(_DEFAULTS, DEFAULT_EXCLUDES, probe)
         if default is not None:
             return _drop(rel, "default-exclude", default)
@@ -161,6 +167,8 @@ class Rules:
         """Whether the file `rel` is bundled, assuming every parent directory was walked."""
         if rel in self.dropped:
             return Decision(path=rel, kept=False, rule=self.dropped[rel])
+        if not self._any(rel):
+            return Decision(path=rel, kept=True, rule=self.forced.get(rel, _DEFAULT_RULE))
         secret = _match(_SECRETS, SECRET_EXCLUDES, rel)
         if secret is not None:
             return _drop(rel, "secret", secret)
@@ -170,7 +178,7 @@ class Rules:
         if default is not None:
             return _drop(rel, "default-exclude", default)
         user = self._user_decision(rel, rel, drop_only=False)
-        return user or Decision(path=rel, kept=True, rule=Rule(kind="default"))
+        return user or Decision(path=rel, kept=True, rule=_DEFAULT_RULE)
 
     def explain(self, rel: str, venv_dirs: Mapping[str, str] | None = None) -> Decision:
         """The decision for one file path, parents included; `venv_dirs` maps dir -> marker."""
@@ -241,8 +249,27 @@ def key_origin(project: Project, app: App, key: str, index: int | None = None) -
     return Origin(source=project.source, line=project.line_of(f"apps.{app.key}"), key=indexed)
 
 
+_DEFAULT_RULE: Final = Rule(kind="default")
 _DEFAULTS: Final = GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES)
 _SECRETS: Final = GitIgnoreSpec.from_lines(SECRET_EXCLUDES)
+
+
+def _any_matcher(spec: GitIgnoreSpec) -> Callable[[str], bool]:
+    """A function telling whether any pattern of `spec` (negations included) matches a path.
+
+    pathspec tries its patterns one by one; joining their regexes makes the common
+    "nothing matches" answer one regex search. Falls back to pathspec when a pattern does
+    not expose a regex the way pathspec 0.12-1.x do.
+    """
+    try:
+        parts = [p.regex.pattern.replace("(?P<ps_d>", "(?:")
+                 for p in spec.patterns if p.include is not None and p.regex is not None]
+        joined = re.compile("|".join(f"(?:{part})" for part in parts)) if parts else None
+    except (AttributeError, TypeError, re.error):
+        return lambda path: spec.check_file(path).index is not None
+    if joined is None:
+        return lambda path: False
+    return lambda path: joined.match(path) is not None
 
 
 def _drop(rel: str, kind: RuleKind, pattern: str) -> Decision:

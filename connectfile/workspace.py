@@ -63,9 +63,9 @@ def walk(root: Path, rules: Rules, *, project_root: Path, prefix: str = "") -> W
         for entry in _entries(directory):
             rel = f"{rel_dir}{entry.name}"
             bundle_rel = f"{prefix}{rel}"
-            path = Path(entry.path)
             is_link = entry.is_symlink()
             if entry.is_dir():
+                path = Path(entry.path)
                 marker = venv_marker(path)
                 if marker is not None:
                     venvs[bundle_rel] = marker
@@ -83,10 +83,10 @@ def walk(root: Path, rules: Rules, *, project_root: Path, prefix: str = "") -> W
                 dropped.append(decision)
                 continue
             if is_link:
-                _inside(path, real_root, bundle_rel)
-            if not path.is_file():
+                _inside(Path(entry.path), real_root, bundle_rel)
+            if not entry.is_file():
                 continue  # sockets, fifos and the like are not app files
-            kept.append(Found(dest=bundle_rel, source=path, rule=decision.rule))
+            kept.append(Found(dest=bundle_rel, source=Path(entry.path), rule=decision.rule))
     kept.sort(key=lambda f: f.dest)
     dropped.sort(key=lambda d: d.path)
     return Walk(kept=tuple(kept), dropped=tuple(dropped), venv_dirs=venvs)
@@ -130,7 +130,7 @@ def digest(path: Path) -> tuple[int, str]:
     """Size in bytes and md5 hex of a file, read in chunks (never whole into memory)."""
     md5 = hashlib.md5(usedforsecurity=False)
     size = 0
-    with path.open("rb") as f:
+    with open(path, "rb", buffering=0) as f:  # unbuffered: each read is one CHUNK syscall
         while chunk := f.read(CHUNK):
             md5.update(chunk)
             size += len(chunk)

@@ -231,3 +231,19 @@ def test_origins_fall_back_to_the_array_then_defaults_then_the_app():
 def test_select_returns_sorted_unique_decisions():
     decisions = Rules().select(["b", "a", "b", "c/d"])
     assert [d.path for d in decisions] == ["a", "b", "c/d"]
+
+
+def test_the_combined_fast_check_agrees_with_pathspec():
+    from pathspec import GitIgnoreSpec
+
+    from connectfile.selection import SECRET_EXCLUDES, _any_matcher
+
+    lines = [*DEFAULT_EXCLUDES, *SECRET_EXCLUDES, "*.csv", "!keep.csv", "data/raw", "a/**/b/",
+             "/top", "[ab]?.log", "\\#literal", "sub/*", "**/x/**"]
+    spec = GitIgnoreSpec.from_lines(lines)
+    fast = _any_matcher(spec)
+    paths = [*TREE, "keep.csv", "data/raw/", "data/raw/x", "a/q/b/", "a/q/b/f", "top", "z/top",
+             "ab.log", "aab.log", "#literal", "sub/x/", "q/x/y", ".git/", "x/.git/HEAD",
+             "manifest.json", "sub/manifest.json", "connect.toml", "README", "pkg/"]
+    for path in paths:
+        assert fast(path) == (spec.check_file(path).index is not None), path

@@ -117,19 +117,21 @@ def test_digest_streams_in_chunks(tmp_path, monkeypatch):
     (tmp_path / "f").write_bytes(data)
     monkeypatch.setattr(workspace, "CHUNK", 1000)
     reads: list[int] = []
-    real_open = Path.open
 
-    def spy_open(self, *args, **kwargs):
-        handle = real_open(self, *args, **kwargs)
-        real_read = handle.read
+    class Spy:
+        def __init__(self, *args, **kwargs):
+            self.handle = open(*args, **kwargs)  # noqa: SIM115 - closed in __exit__
 
-        def read(n=-1):
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def read(self, n=-1):
             reads.append(n)
-            return real_read(n)
+            return self.handle.read(n)
 
-        handle.read = read
-        return handle
-
-    monkeypatch.setattr(Path, "open", spy_open)
+    monkeypatch.setattr(workspace, "open", Spy, raising=False)
     assert digest(tmp_path / "f") == (10_000, hashlib.md5(data).hexdigest())
     assert reads and all(n == 1000 for n in reads)
