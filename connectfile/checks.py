@@ -175,3 +175,52 @@ def _positions(project: Project, app: App, target: str | None) -> tuple[list[int
 
 def _join(base: str, rel: str) -> str:
     return posixpath.normpath(posixpath.join(base, rel))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RemoteFacts:
+    """What `validate --online` learned from a target's server."""
+
+    target: str
+    server: str
+    python_versions: tuple[str, ...]  # installations the server offers
+    wanted_python: Mapping[str, tuple[str, str]]  # app key -> (version, where it came from)
+    existing: Mapping[str, Mapping[str, object] | None]  # app key -> content with its name/guid
+    missing_guids: frozenset[str]  # keys of apps whose pinned guid is not on the server
+
+
+def check_remote(project: Project, facts: RemoteFacts) -> tuple[Issue, ...]:
+    """Problems deploying would meet on the server: Python versions, pinned guids, app modes."""
+    issues: list[Issue] = []
+    offered = sorted({_minor(v) for v in facts.python_versions}, key=_version_key)
+    for app in project.apps_for(facts.target):
+        def issue(key: str, message: str, app: App = app) -> None:
+            path = app_key_path(project, app.key, key, facts.target)
+            if path == f"apps.{app.key}":
+                path = f"{path}.{key}"
+            issues.append(Issue(source=project.source, line=project.line_of(path), path=path,
+                                message=message))
+
+        if app.key in facts.missing_guids:
+            issue("guid", f"no content with guid {app.guid} on {facts.server} "
+                          "(remove the pin to find the app by name)")
+        wanted = facts.wanted_python.get(app.key)
+        if wanted and offered and _minor(wanted[0]) not in offered:
+            issue("python", f"Python {_minor(wanted[0])} (from {wanted[1]}) is not installed on "
+                            f"{facts.server} (it offers {', '.join(offered)}; set python "
+                            "to one of them)")
+        content = facts.existing.get(app.key)
+        mode = content.get("app_mode") if content else None
+        if isinstance(mode, str) and mode not in ("unknown", "", app.app_mode):
+            issue("type", f"content {app.name!r} already exists on {facts.server} as {mode}, "
+                          f"and Connect cannot change it to {app.app_mode} (use another name, "
+                          "or delete that content)")
+    return tuple(issues)
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))

@@ -115,10 +115,47 @@ def test_unknown_target_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureF
         "error: no target 'prod' in connect.toml (targets: default)\n")
 
 
-def test_online_is_not_there_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    _project(tmp_path, 'version = 1\n[apps.web]\ntype = "flask"\n', {"app.py": "app = 1\n",
-                                                                       "requirements.txt": ""})
+def test_online_against_the_local_emulator(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    _project(tmp_path, 'version = 1\n[targets.local]\nserver = "local"\n'
+             '[apps.web]\ntype = "flask"\n[apps.old]\ntype = "flask"\npath = "old"\n'
+             'python = "3.4"\n',
+             {"app.py": "app = 1\n", "requirements.txt": "", "old/app.py": "app = 1\n",
+              "old/requirements.txt": ""})
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "--online"]) == 1
-    assert "not implemented yet" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("connect.toml:9: apps.old.python: Python 3.4 (from apps.old.python) "
+                          "is not installed on http://127.0.0.1:")
+    (tmp_path / "connect.toml").write_text(
+        'version = 1\n[targets.local]\nserver = "local"\n[apps.web]\ntype = "flask"\n', "utf-8")
+    assert main(["validate", "--online"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("connect.toml is valid: 1 app, 1 target; http://127.0.0.1:")
+    assert out.endswith(" (target local) accepts them.\n")
+
+
+def test_check_remote_reports_guids_versions_and_app_modes() -> None:
+    from connectfile.checks import RemoteFacts, check_remote
+    from connectfile.config import parse_project
+
+    project = parse_project(
+        'version = 1\n[targets.prod]\nserver = "https://c.example.com"\n'
+        '[apps.web]\ntype = "flask"\nguid = "0f6b2e4c-1d2e-4f5a-8b9c-0123456789ab"\n'
+        '[apps.dash]\ntype = "dash"\n',
+        source="connect.toml", root=Path("/p"))
+    facts = RemoteFacts(
+        target="prod", server="https://c.example.com", python_versions=("3.11.6", "3.12.1"),
+        wanted_python={"web": ("3.9.0", ".python-version"), "dash": ("3.12.3", "x")},
+        existing={"web": None, "dash": {"app_mode": "python-streamlit"}},
+        missing_guids=frozenset({"web"}))
+    assert [str(i) for i in check_remote(project, facts)] == [
+        "connect.toml:6: apps.web.guid: no content with guid 0f6b2e4c-1d2e-4f5a-8b9c-0123456789ab "
+        "on https://c.example.com (remove the pin to find the app by name)",
+        "connect.toml:4: apps.web.python: Python 3.9 (from .python-version) is not installed on "
+        "https://c.example.com (it offers 3.11, 3.12; set python to one of them)",
+        "connect.toml:8: apps.dash.type: content 'dash' already exists on https://c.example.com "
+        "as python-streamlit, and Connect cannot change it to python-dash (use another name, "
+        "or delete that content)",
+    ]

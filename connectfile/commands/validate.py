@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
-from connectfile.checks import check_project
+from connectfile.checks import RemoteFacts, check_project, check_remote
 from connectfile.commands.common import load
 from connectfile.entrypoints import EntrypointError
 from connectfile.errors import ConfigError, Issue, SelectionError, UsageError
@@ -31,16 +32,47 @@ def run(*, config: Path | None, online: bool, target: str | None) -> int:
         log.warning(warning)
     if issues:
         raise ConfigError(issues)
-    if online:
-        # TODO(plan/apply work): connect to the target and check the server, the API key and
-        # its role, the Python versions the server offers and content-name clashes.
-        raise UsageError("error: validate --online is not implemented yet; "
-                         "run `connectfile plan` to check against the server")
     apps = len(project.apps)
     targets = len(project.targets)
-    print(f"{project.source} is valid: {apps} app{'s' * (apps != 1)}, "
-          f"{targets} target{'s' * (targets != 1)}.")
+    summary = (f"{project.source} is valid: {apps} app{'s' * (apps != 1)}, "
+               f"{targets} target{'s' * (targets != 1)}")
+    if online:
+        facts = _remote_facts(project, target)
+        remote_issues = check_remote(project, facts)
+        if remote_issues:
+            raise ConfigError(remote_issues)
+        summary += f"; {facts.server} (target {facts.target}) accepts them"
+    print(summary + ".")
     return 0
+
+
+def _remote_facts(project: Project, target: str | None) -> RemoteFacts:
+    """Open the target (server, key and role are checked there) and ask about each app."""
+    from connectfile import pyenv, remote  # the HTTP edge, only needed with --online
+
+    with remote.open_target(project, target) as session:
+        client = session.client
+        settings = client.python_settings()
+        installations = settings.get("installations")
+        versions = tuple(str(i.get("version")) for i in installations or ()
+                         if isinstance(i, dict) and i.get("version"))
+        wanted: dict[str, tuple[str, str]] = {}
+        existing: dict[str, Mapping[str, object] | None] = {}
+        missing: set[str] = set()
+        for app in project.apps_for(session.target.name):
+            directory = project.root / app.path
+            if app.python or (directory / ".python-version").is_file():
+                info = pyenv.resolve_python(app, directory, python=None)
+                wanted[app.key] = (info.version, info.source)
+            if app.guid is not None:
+                existing[app.key] = client.get_content(app.guid)
+                if existing[app.key] is None:
+                    missing.add(app.key)
+            else:
+                existing[app.key] = client.find_content(app.name, session.user_guid)
+        return RemoteFacts(target=session.target.name, server=session.server_url,
+                           python_versions=versions, wanted_python=wanted, existing=existing,
+                           missing_guids=frozenset(missing))
 
 
 def _selection_issues(project: Project) -> list[Issue]:
