@@ -50,6 +50,7 @@ class _Scanner:
     def run(self) -> dict[str, int]:
         table: tuple[str | int, ...] = ()
         while self._skip_blank_lines():
+            start = self.pos
             if self.text.startswith("[[", self.pos):
                 self.pos += 2
                 name = self._key()
@@ -72,6 +73,8 @@ class _Scanner:
                 self._expect("=")
                 self._value((*table, *key))
             self._skip_to_line_end()
+            if self.pos == start:  # something this reader does not know: never loop on it
+                self._advance()
         return self.lines
 
     def _define(self, parts: tuple[str | int, ...]) -> None:
@@ -175,10 +178,11 @@ class _Scanner:
                     self._advance()
                     return
                 self.lines.setdefault(format_path((*path, index)), self.line)
+                start = self.pos
                 self._value((*path, index))
                 index += 1
                 self._skip_blank(newlines=True)
-                if self._peek() == ",":
+                if self._peek() == "," or self.pos == start:
                     self._advance()
         elif ch == "{":
             self._advance()
@@ -187,12 +191,13 @@ class _Scanner:
                 if self._peek() in ("}", ""):
                     self._advance()
                     return
+                start = self.pos
                 key = self._key()
                 self._record_prefixes((*path, *key))
                 self._expect("=")
                 self._value((*path, *key))
                 self._skip_blank()
-                if self._peek() == ",":
+                if self._peek() == "," or self.pos == start:
                     self._advance()
         else:
             match = re.compile(r"[^,\]}\s#]+( [0-9:.+\-Z]+)?").match(self.text, self.pos)

@@ -227,3 +227,17 @@ def test_line_map_skips_strings_and_arrays() -> None:
         "h.i.j.k": 9, "h.i.j.k.l": 9, "m": 10, "m[0]": 10, "m[0].n": 11, "m[1]": 12,
         "m[1].n": 13,
     }
+
+
+def test_line_map_handles_crlf_and_odd_values() -> None:
+    text = ('version = 1\r\n[apps.web]\r\ntype = "flask"\r\nx = [inf, -nan, +1_000, 0x1F,\r\n'
+            "  1979-05-27T07:32:00Z, 07:32:00]\r\ny = { a = [ { b = 1 } ] }\r\n")
+    lines = line_map(text)
+    assert lines["apps.web.type"] == 3
+    assert lines["apps.web.x[4]"] == 5
+    assert lines["apps.web.y.a[0].b"] == 6
+
+
+@pytest.mark.parametrize("text", ["a = 1\n\u00e9 = 2\n", "a = [1, ?]\n", "[a\n", "a = {b = ?}\n"])
+def test_line_map_never_hangs_on_text_it_does_not_know(text: str) -> None:
+    assert line_map(text)["a"] == 1
