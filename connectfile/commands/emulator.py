@@ -7,6 +7,7 @@ from pathlib import Path
 
 from connectfile.emulator import Emulator
 from connectfile.emulator.faults import FAULTS_FILE
+from connectfile.emulator.store import StoreError
 from connectfile.errors import UsageError
 
 
@@ -26,8 +27,11 @@ def _versions(text: str | None) -> list[str] | None:
 def run(*, host: str, port: int, data_dir: Path, api_key: str | None,
         python_versions: str | None) -> int:
     versions = _versions(python_versions)
-    emulator = Emulator(data_dir, api_key=api_key, python_versions=versions, host=host,
-                        port=port, log_requests=True)
+    try:
+        emulator = Emulator(data_dir, api_key=api_key, python_versions=versions, host=host,
+                            port=port, log_requests=True)
+    except StoreError as exc:
+        raise UsageError(f"error: --data-dir: {exc}") from None
     try:
         emulator.start()
     except OSError as exc:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from connectfile.emulator import clock
 from connectfile.emulator.server import Emulator
-from connectfile.emulator.store import atomic_write
+from connectfile.emulator.store import StoreError, atomic_write
+from connectfile.errors import ConnectfileError
 
 LOCAL_DIR = Path(".connect") / "local"
 KEY_FILE = "admin-key"
@@ -34,4 +35,10 @@ def start_local(project_root: Path) -> Emulator:
     if not ignore.exists():
         # Emulator state and bundles are machine-local; keep them out of the user's repository.
         atomic_write(ignore, b"*\n")
-    return Emulator(data_dir, api_key=_admin_key(data_dir), host="127.0.0.1", port=0).start()
+    try:
+        emulator = Emulator(data_dir, api_key=_admin_key(data_dir), host="127.0.0.1", port=0)
+    except StoreError as exc:
+        # The one place the emulator meets the CLI's error model: one line, exit 1.
+        raise ConnectfileError(f"{exc} (it is the local emulator's; deleting "
+                               f"{LOCAL_DIR} starts it afresh)") from None
+    return emulator.start()

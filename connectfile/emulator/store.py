@@ -18,6 +18,10 @@ SCHEMA = 1
 State = dict[str, Any]
 
 
+class StoreError(Exception):
+    """The data dir cannot be used (unreadable or foreign state file)."""
+
+
 def _empty_state() -> State:
     return {"schema": SCHEMA, "next_content_id": 1, "next_bundle_id": 1,
             "users": {}, "content": {}, "bundles": {}, "env": {}, "vanities": {}}
@@ -44,11 +48,18 @@ class Store:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.lock = threading.RLock()
-        data_dir.mkdir(parents=True, exist_ok=True)
-        (data_dir / "bundles").mkdir(exist_ok=True)
         path = data_dir / STATE_FILE
-        self._state: State = (json.loads(path.read_text("utf-8")) if path.exists()
-                              else _empty_state())
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            (data_dir / "bundles").mkdir(exist_ok=True)
+            self._state: State = (json.loads(path.read_text("utf-8")) if path.exists()
+                                  else _empty_state())
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{path}: cannot read the emulator's state ({exc}); fix it or "
+                             "start with an empty data dir") from None
+        if not isinstance(self._state, dict) or self._state.get("schema") != SCHEMA:
+            raise StoreError(f"{path}: not an emulator state file (schema {SCHEMA}); "
+                             "start with an empty data dir")
 
     @contextmanager
     def read(self) -> Iterator[State]:

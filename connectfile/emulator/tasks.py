@@ -38,12 +38,12 @@ class TaskRunner:
 
     def start(self, user_guid: str, work: Callable[[Task], None]) -> Task:
         task = Task(id=clock.new_task_id(), user_guid=user_guid)
-        with self._cond:
-            self._tasks[task.id] = task
         thread = threading.Thread(target=self._run, args=(task, work),
                                   name=f"emulator-task-{task.id}", daemon=True)
-        self._threads = [t for t in self._threads if t.is_alive()]
-        self._threads.append(thread)
+        with self._cond:
+            self._tasks[task.id] = task
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
         thread.start()
         return task
 
@@ -88,8 +88,11 @@ class TaskRunner:
 
     def join(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        for thread in list(self._threads):
-            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._cond:
+            threads = list(self._threads)
+        for thread in threads:
+            if thread.is_alive():
+                thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _int_arg(ctx: Ctx, name: str, low: int, high: int | None) -> int:

@@ -82,3 +82,24 @@ def test_start_local_keeps_data_and_key_in_project(tmp_path: Path) -> None:
         assert [c["name"] for c in names] == ["kept"]
     finally:
         again.stop()
+
+
+def test_unreadable_state_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text("{half")
+    done = subprocess.run([sys.executable, "-m", "connectfile", "emulator", "--port", "0",
+                           "--data-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "state.json: cannot read" in done.stderr
+
+
+def test_start_local_with_broken_state(tmp_path: Path) -> None:
+    import pytest
+
+    from connectfile.errors import ConnectfileError
+
+    local = tmp_path / ".connect" / "local"
+    local.mkdir(parents=True)
+    (local / "state.json").write_text("[]")
+    with pytest.raises(ConnectfileError, match="not an emulator state file"):
+        start_local(tmp_path)
