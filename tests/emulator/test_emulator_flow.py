@@ -107,3 +107,33 @@ def test_unknown_route_is_plain_text(emulator: Emulator) -> None:
     assert r.status_code == 404
     assert r.text == "404 page not found\n"
     assert r.headers["Content-Type"].startswith("text/plain")
+
+
+def test_output_arrives_over_time_and_wait_long_polls(tmp_path: Any) -> None:
+    with Emulator(tmp_path, task_step_delay=0.1) as emu:
+        h = _h(emu.api_key)
+        api = f"{emu.url}/__api__/v1"
+        guid = requests.post(f"{api}/content", json={"name": "slow"}, headers=h).json()["guid"]
+        bundle_id = requests.post(f"{api}/content/{guid}/bundles", data=bundle(),
+                                  headers=h).json()["id"]
+        task_id = requests.post(f"{api}/content/{guid}/deploy", json={"bundle_id": bundle_id},
+                                headers=h).json()["task_id"]
+        now = requests.get(f"{api}/tasks/{task_id}", headers=h).json()
+        assert now["finished"] is False and now["code"] == 0 and now["error"] == ""
+        first, polls = now["last"], 0
+        while True:
+            start = time.monotonic()
+            task = requests.get(f"{api}/tasks/{task_id}", params={"first": first, "wait": 5},
+                                headers=h).json()
+            # The long-poll answers as soon as a line arrives, well before `wait` runs out.
+            assert time.monotonic() - start < 2
+            assert task["output"] or task["finished"]
+            polls += 1
+            first = task["last"]
+            if task["finished"]:
+                break
+        assert polls >= 3 and task["code"] == 0
+        start = time.monotonic()
+        done = requests.get(f"{api}/tasks/{task_id}", params={"first": first, "wait": 5},
+                            headers=h).json()
+        assert done["output"] == [] and done["finished"] and time.monotonic() - start < 1
