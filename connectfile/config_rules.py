@@ -187,7 +187,9 @@ def _ranges(
         values = app.get(table)
         if not isinstance(values, dict):
             continue
-        low, high = _number(values.get(low_key)), _number(values.get(high_key))
+        memory = table == "resources" and low_key.startswith("memory")
+        low = _number(values.get(low_key), memory)
+        high = _number(values.get(high_key), memory)
         if low is None or high is None or low <= high:
             continue
         if target is not None and not _overridden(raw, target, table, (low_key, high_key)):
@@ -197,12 +199,12 @@ def _ranges(
                    f"({_shown(values[high_key])}): lower {low_key} or raise {high_key}")
 
 
-def _number(value: Any) -> float | None:
+def _number(value: Any, memory: bool) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value)
-    if isinstance(value, str):
+    if isinstance(value, str) and memory:
         try:
             return float(memory_bytes(value))
         except ValueError:

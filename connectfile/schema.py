@@ -89,17 +89,15 @@ def _explain(error: ValidationError) -> Iterator[tuple[Path, str]]:
         for key in sorted(set(value) - set(allowed)):
             yield (*path, key), unknown_key(str(key), allowed)
     elif kind == "required":
-        missing = str(error.validator_value[0]) if error.validator_value else "?"
         for key in error.validator_value:
             if isinstance(value, dict) and key not in value:
-                missing = str(key)
-                break
-        yield (*path, missing), _missing(path, missing)
+                yield (*path, str(key)), _missing(path, str(key))
     elif kind == "type":
         expected = error.validator_value
         names = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
-        yield path, f"expected {wanted}, got {toml_type(value)} ({show(value)})"
+        shown = "" if isinstance(value, dict | list) else f" ({show(value)})"
+        yield path, f"expected {wanted}, got {toml_type(value)}{shown}"
     elif kind == "enum":
         options = [str(o) for o in error.validator_value]
         near = difflib.get_close_matches(str(value), options, n=1)
@@ -141,7 +139,8 @@ def _explain_alternatives(
             yield path, f"{value} is out of range: memory must be 0 to 9007198180999168 bytes"
             return
     # Explain the branch whose type fits the value (a {from, to} table with a typo, say).
-    fitting = [sub for sub in error.context or () if sub.validator != "type"]
+    fitting = [sub for sub in error.context or ()
+               if not (sub.validator == "type" and not sub.relative_path)]
     if fitting:
         for sub in fitting:
             yield from _explain(sub)
