@@ -241,3 +241,23 @@ def test_line_map_handles_crlf_and_odd_values() -> None:
 @pytest.mark.parametrize("text", ["a = 1\n\u00e9 = 2\n", "a = [1, ?]\n", "[a\n", "a = {b = ?}\n"])
 def test_line_map_never_hangs_on_text_it_does_not_know(text: str) -> None:
     assert line_map(text)["a"] == 1
+
+
+def test_dollar_schema_key_is_allowed() -> None:
+    project = parse('"$schema" = "./schema/connect.schema.json"\nversion = 1\n'
+                    '[apps.web]\ntype = "flask"\n')
+    assert project.version == 1
+
+
+def test_defaults_may_set_type_and_target_overrides_apply_to_implicit_target() -> None:
+    project = parse("""\
+        version = 1
+        [defaults]
+        type = "fastapi"
+        [apps.web]
+        [apps.web.targets.default]
+        title = "Web app"
+    """)
+    assert project.app("web").type == "fastapi"
+    assert project.app("web", "default").title == "Web app"
+    assert project.app("web").title is None
