@@ -58,12 +58,17 @@ def manifest_of(data: bytes) -> dict[str, Any] | None:
     return manifest if isinstance(manifest, dict) else None
 
 
-def entrypoint_file(app_mode: str, entrypoint: str, files: dict[str, bytes]) -> str | None:
-    """The bundle file an entrypoint refers to, or None when it is missing."""
-    if app_mode in FILE_ENTRYPOINT_MODES or entrypoint.endswith((".py", ".ipynb")):
-        return entrypoint if entrypoint in files else None
-    module = entrypoint.split(":", 1)[0]
-    base = module.replace(".", "/")
+def entrypoint_file(entrypoint: str, files: dict[str, bytes]) -> str | None:
+    """The bundle file an entrypoint refers to, or None when it is missing.
+
+    A file name (`app.py`, `report.ipynb`) names itself; otherwise it is a module, optionally
+    with `:object`: `app` is `app.py`, `pkg.mod:app` is `pkg/mod.py` (or a package's
+    `__init__.py`). rsconnect-python writes the module form (`app`) even for Streamlit, Bokeh
+    and Panel, whose entrypoint is a script.
+    """
+    if entrypoint in files:
+        return entrypoint
+    base = entrypoint.split(":", 1)[0].replace(".", "/")
     for candidate in (f"{base}.py", f"{base}/__init__.py"):
         if candidate in files:
             return candidate
@@ -156,10 +161,10 @@ def check_bundle(data: bytes | None, settings: Settings) -> BuildResult:
         if mode in FILE_ENTRYPOINT_MODES:
             raise CheckFailed("Cannot process manifest: metadata.entrypoint is missing")
         entrypoint = "app"  # Connect's default module for Python APIs [inferred]
-    found = entrypoint_file(mode, entrypoint, files)
+    found = entrypoint_file(entrypoint, files)
     if found is None:
         raise CheckFailed(f"Cannot find the entrypoint {entrypoint!r} in the bundle "
-                          f"(looked for {_expected_file(mode, entrypoint)})")
+                          f"(looked for {_expected_file(entrypoint)})")
     if package_file not in files:
         raise CheckFailed(f"An error occurred while building your content: the package file "
                           f"{package_file} is missing from the bundle")
@@ -178,7 +183,7 @@ def check_bundle(data: bytes | None, settings: Settings) -> BuildResult:
                        lines=lines)
 
 
-def _expected_file(mode: str, entrypoint: str) -> str:
-    if mode in FILE_ENTRYPOINT_MODES or entrypoint.endswith((".py", ".ipynb")):
+def _expected_file(entrypoint: str) -> str:
+    if entrypoint.endswith((".py", ".ipynb")):
         return entrypoint
     return entrypoint.split(":", 1)[0].replace(".", "/") + ".py"

@@ -13,14 +13,15 @@ from emu_bundles import FLASK_APP
 from connectfile.emulator import Emulator
 
 
-def _rsconnect(emu: Emulator, app_dir: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def _rsconnect(emu: Emulator, app_dir: Path, home: Path, kind: str = "api",
+              *extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("CONNECT_", "RSCONNECT"))}
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), NO_COLOR="1",
                PYTHONWARNINGS="ignore")
     # `python -m rsconnect.main` is the `rsconnect` console script of rsconnect-python 1.32.
-    cmd = [sys.executable, "-m", "rsconnect.main", "deploy", "api", "--server", emu.url,
-           "--api-key", emu.api_key, str(app_dir)]
+    cmd = [sys.executable, "-m", "rsconnect.main", "deploy", kind, "--server", emu.url,
+           "--api-key", emu.api_key, *extra, str(app_dir)]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120,
                           cwd=app_dir.parent, check=False)
 
@@ -101,3 +102,32 @@ def test_posit_sdk_uploads_and_deploys(emulator: Emulator, tmp_path: Path) -> No
     task.wait_for()
     assert task["finished"] and task["code"] == 0
     assert client.content.get(item["guid"])["bundle_id"] == uploaded["id"]
+
+
+APPS = {
+    "fastapi": ("main.py", "from fastapi import FastAPI\napp = FastAPI()\n", "python-fastapi",
+                ("--entrypoint", "main:app")),
+    "streamlit": ("app.py", "import streamlit as st\nst.write('hi')\n", "python-streamlit", ()),
+    "dash": ("app.py", "import dash\napp = dash.Dash(__name__)\n", "python-dash", ()),
+    "bokeh": ("app.py", "from bokeh.io import curdoc\n", "python-bokeh", ()),
+    "shiny": ("app.py", "from shiny import App, ui\napp = App(ui.page_fluid(), None)\n",
+              "python-shiny", ()),
+    "gradio": ("app.py", "import gradio as gr\n", "python-gradio", ()),
+    "panel": ("app.py", "import panel as pn\npn.panel('hi').servable()\n", "python-panel", ()),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(APPS))
+def test_rsconnect_deploys_each_app_kind(emulator: Emulator, tmp_path: Path, kind: str) -> None:
+    pytest.importorskip("rsconnect", reason="rsconnect-python comes with the test extra")
+    name, source, mode, extra = APPS[kind]
+    app_dir, home = tmp_path / kind, tmp_path / "home"
+    app_dir.mkdir()
+    home.mkdir()
+    (app_dir / name).write_text(source)
+    (app_dir / "requirements.txt").write_text(f"{kind}\n")
+    done = _rsconnect(emulator, app_dir, home, kind, *extra)
+    out = done.stdout + done.stderr
+    assert done.returncode == 0 and "Deployment completed successfully" in out, out
+    (item,) = emulator.state()["content"].values()
+    assert item["app_mode"] == mode
