@@ -131,3 +131,22 @@ def test_rsconnect_deploys_each_app_kind(emulator: Emulator, tmp_path: Path, kin
     assert done.returncode == 0 and "Deployment completed successfully" in out, out
     (item,) = emulator.state()["content"].values()
     assert item["app_mode"] == mode
+
+
+def test_posit_sdk_environment_and_vanity(emulator: Emulator) -> None:
+    connect = pytest.importorskip("posit.connect", reason="posit-sdk comes with the test extra")
+    client = connect.Client(emulator.url, emulator.api_key)
+    item = client.content.create(name="sdk-env")
+    env = item.environment_variables
+    env.create("A", "1")
+    env.update(B="2")
+    assert env.find() == ["A", "B"]
+    env.delete("A")
+    assert env.find() == ["B"]
+    env.clear()
+    assert env.find() == []
+    assert item.vanity is None
+    item.vanity = "/sdk/"
+    assert item.vanity == "/sdk/"
+    item.delete()
+    assert client.content.count() == 0
