@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from connectfile import pyenv
+from connectfile.checksums import ChecksumCache
 from connectfile.entrypoints import EntrypointError, manifest_entrypoint
 from connectfile.errors import SelectionError, UsageError
 from connectfile.manifest import MANIFEST_NAME, build_manifest, to_bytes
@@ -31,7 +32,7 @@ from connectfile.selection import (
     is_secret,
     key_origin,
 )
-from connectfile.workspace import Found, check_inside, digest, venv_marker, walk
+from connectfile.workspace import Found, check_inside, venv_marker, walk
 
 log = logging.getLogger("connectfile")
 
@@ -194,10 +195,11 @@ def prepare(
     on_disk = {f.dest: f for f in chosen.kept}
     generated = force_generate or requirements not in on_disk
     files: list[BundleFile] = []
+    cache = ChecksumCache.for_app(project.root, app.key)
     for found in chosen.kept:
         if generated and found.dest == requirements:
             continue
-        size, md5 = digest(found.source)
+        size, md5 = cache.digest(found.source)
         files.append(BundleFile(dest=found.dest, source=found.source, data=None, size=size,
                                 md5=md5))
     if generated:
@@ -214,6 +216,7 @@ def prepare(
         requires=info.requires, package_file=requirements, pip_version=None,
         checksums={f.dest: f.md5 for f in files},
     )
+    cache.save()
     data = to_bytes(manifest)
     return LocalApp(
         app=app, directory=chosen.directory, files=tuple(files), manifest=manifest,

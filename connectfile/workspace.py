@@ -39,10 +39,10 @@ class Walk:
     venv_dirs: Mapping[str, str]  # bundle-relative dir -> marker, for `explain`
 
 
-def venv_marker(directory: Path) -> str | None:
-    """The file that makes `directory` a virtualenv, or None."""
+def venv_marker(directory: str | Path) -> str | None:
+    """The file that makes `directory` a virtualenv, or None (a dangling link still counts)."""
     for marker in VENV_MARKERS:
-        if (directory / marker).exists() or (directory / marker).is_symlink():
+        if os.path.lexists(os.path.join(directory, marker)):
             return marker
     return None
 
@@ -57,36 +57,40 @@ def walk(root: Path, rules: Rules, *, project_root: Path, prefix: str = "") -> W
     dropped: list[Decision] = []
     venvs: dict[str, str] = {}
     real_root = project_root.resolve()
-    stack: list[tuple[Path, str, frozenset[Path]]] = [(root, "", frozenset({root.resolve()}))]
+    # (directory, its real path, its bundle-relative prefix, real paths on the way down)
+    stack: list[tuple[Path, Path, str, frozenset[Path]]] = []
+    real_start = root.resolve()
+    stack.append((root, real_start, "", frozenset({real_start})))
     while stack:
-        directory, rel_dir, seen = stack.pop()
+        directory, real_dir, rel_dir, seen = stack.pop()
         for entry in _entries(directory):
             rel = f"{rel_dir}{entry.name}"
             bundle_rel = f"{prefix}{rel}"
             is_link = entry.is_symlink()
             if entry.is_dir():
-                path = Path(entry.path)
-                marker = venv_marker(path)
+                marker = venv_marker(entry.path)
                 if marker is not None:
                     venvs[bundle_rel] = marker
                 verdict = rules.check_dir(bundle_rel, marker)
                 if verdict is not None:
                     dropped.append(verdict)
                     continue
-                target = _inside(path, real_root, bundle_rel) if is_link else path.resolve()
+                path = directory / entry.name
+                target = _inside(path, real_root, bundle_rel) if is_link else real_dir / entry.name
                 if target in seen:
                     continue  # a symlink loop: the directory is already being walked
-                stack.append((path, rel + "/", seen | {target}))
+                stack.append((path, target, rel + "/", seen | {target}))
                 continue
             decision = rules.check_file(bundle_rel)
             if not decision.kept:
                 dropped.append(decision)
                 continue
             if is_link:
-                _inside(Path(entry.path), real_root, bundle_rel)
+                _inside(directory / entry.name, real_root, bundle_rel)
             if not entry.is_file():
                 continue  # sockets, fifos and the like are not app files
-            kept.append(Found(dest=bundle_rel, source=Path(entry.path), rule=decision.rule))
+            source = directory / entry.name
+            kept.append(Found(dest=bundle_rel, source=source, rule=decision.rule))
     kept.sort(key=lambda f: f.dest)
     dropped.sort(key=lambda d: d.path)
     return Walk(kept=tuple(kept), dropped=tuple(dropped), venv_dirs=venvs)

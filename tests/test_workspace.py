@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import pytest
 
-from connectfile import workspace
+from connectfile import checksums, workspace
+from connectfile.checksums import ChecksumCache
 from connectfile.errors import SelectionError
 from connectfile.selection import Pattern, Rules
 from connectfile.workspace import digest, venv_marker, walk
@@ -135,3 +137,76 @@ def test_digest_streams_in_chunks(tmp_path, monkeypatch):
     monkeypatch.setattr(workspace, "open", Spy, raising=False)
     assert digest(tmp_path / "f") == (10_000, hashlib.md5(data).hexdigest())
     assert reads and all(n == 1000 for n in reads)
+
+
+# -- the checksum cache -------------------------------------------------------------------
+
+
+def old_file(path: Path, data: bytes, age: int = 100) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    then = time.time() - age
+    os.utime(path, (then, then))
+
+
+def counting_digest(monkeypatch) -> list[Path]:
+    calls: list[Path] = []
+
+    def spy(path: Path) -> tuple[int, str]:
+        calls.append(path)
+        return digest(path)
+
+    monkeypatch.setattr(checksums, "digest", spy)
+    return calls
+
+
+def test_cache_reuses_checksums_of_unchanged_files(tmp_path, monkeypatch):
+    calls = counting_digest(monkeypatch)
+    f = tmp_path / "app" / "a.py"
+    old_file(f, b"one")
+    first = ChecksumCache.for_app(tmp_path, "web")
+    assert first.digest(f) == (3, hashlib.md5(b"one").hexdigest())
+    first.save()
+    # The ctime of a just-written file is "now": racy, so not trusted on the next run.
+    assert calls == [f]
+    second = ChecksumCache.for_app(tmp_path, "web")
+    second.digest(f)
+    assert len(calls) == 2
+    assert not (tmp_path / ".connect").exists()  # nothing worth writing
+
+
+def test_cache_hits_when_stat_is_old_and_misses_after_a_change(tmp_path, monkeypatch):
+    calls = counting_digest(monkeypatch)
+    f = tmp_path / "a.py"
+    old_file(f, b"one")
+    monkeypatch.setattr(checksums, "RACY_NS", -(10**12))  # treat "now" as long ago
+    cache = ChecksumCache.for_app(tmp_path, "web")
+    cache.digest(f)
+    cache.save()
+    again = ChecksumCache.for_app(tmp_path, "web")
+    assert again.digest(f) == (3, hashlib.md5(b"one").hexdigest())
+    assert calls == [f]  # answered from the cache
+    assert (tmp_path / ".connect" / "cache" / ".gitignore").read_text().endswith("*\n")
+    old_file(f, b"two")  # same size, same (old) mtime: the ctime still moved
+    assert ChecksumCache.for_app(tmp_path, "web").digest(f) == (3, hashlib.md5(b"two").hexdigest())
+    assert calls == [f, f]
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"version": 99, "files": {}}', "[]",
+                                     '{"version": 1, "files": {"x": [1, 2]}}'])
+def test_a_bad_cache_file_is_ignored(tmp_path, content):
+    path = tmp_path / ".connect" / "cache" / "md5-x.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(content)
+    f = tmp_path / "a.py"
+    old_file(f, b"one")
+    assert ChecksumCache(path).digest(f)[1] == hashlib.md5(b"one").hexdigest()
+
+
+def test_an_unwritable_cache_is_not_an_error(tmp_path):
+    (tmp_path / ".connect").write_text("a file where the cache dir would go")
+    f = tmp_path / "a.py"
+    old_file(f, b"one")
+    cache = ChecksumCache.for_app(tmp_path, "web")
+    cache.digest(f)
+    cache.save()
