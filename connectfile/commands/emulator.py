@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from connectfile.emulator import Emulator
-from connectfile.emulator.faults import FAULTS_FILE
+from connectfile.emulator.faults import FAULTS_FILE, FaultSyntaxError
 from connectfile.emulator.store import StoreError
 from connectfile.errors import UsageError
 
@@ -30,7 +30,7 @@ def run(*, host: str, port: int, data_dir: Path, api_key: str | None,
     try:
         emulator = Emulator(data_dir, api_key=api_key, python_versions=versions, host=host,
                             port=port, log_requests=True)
-    except StoreError as exc:
+    except (StoreError, FaultSyntaxError) as exc:
         raise UsageError(f"error: --data-dir: {exc}") from None
     try:
         emulator.start()

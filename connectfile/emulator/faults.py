@@ -1,29 +1,17 @@
-"""Fault injection: fail, delay or drop matching requests, or fail the next deploy task.
-
-Rules come from tests (`emu.faults.fail(...)`) or from `<data dir>/faults.json`, which is
-re-read whenever it changes so a running `connectfile emulator` can be steered too. The file
-holds a JSON list whose items are either objects
-`{"kind": "fail"|"delay"|"drop"|"fail_next_deploy", "method", "path", "status", "times",
-"seconds", "message"}` or compact strings:
-
-    "POST /__api__/v1/content/*/bundles=503x2"   fail twice with HTTP 503
-    "GET /__api__/v1/tasks/*=delay:1.5"           add 1.5 s to every matching request
-    "POST /__api__/v1/content/*/deploy=drop"      drop the connection once
-    "fail_next_deploy=Out of disk space"          the next deploy task fails with this error
-
-`xN` sets how many matching requests are affected (`x*` means all; default: once for fail and
-drop, always for delay). Paths are shell-style globs (`*` also matches `/`); method `*` is any.
-"""
+"""Fault injection: fail, delay or drop matching requests, or fail the next deploy task."""
 
 from __future__ import annotations
 
 import fnmatch
 import json
+import logging
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 FAULTS_FILE = "faults.json"
 _COMPACT = re.compile(
@@ -106,7 +94,22 @@ def parse_entries(entries: Any) -> tuple[list[Rule], list[str]]:
 
 
 class Faults:
-    """Thread-safe fault rules; each matching request uses up one of a rule's `times`."""
+    """Thread-safe fault rules; each matching request uses up one of a rule's `times`.
+
+    Rules come from tests (`emu.faults.fail(...)`) or from `<data dir>/faults.json`, which is
+    re-read whenever it changes so a running `connectfile emulator` can be steered too. The file
+    holds a JSON list whose items are either objects
+    `{"kind": "fail"|"delay"|"drop"|"fail_next_deploy", "method", "path", "status", "times",
+    "seconds", "message"}` or compact strings:
+
+        "POST /__api__/v1/content/*/bundles=503x2"   fail twice with HTTP 503
+        "GET /__api__/v1/tasks/*=delay:1.5"           add 1.5 s to every matching request
+        "POST /__api__/v1/content/*/deploy=drop"      drop the connection once
+        "fail_next_deploy=Out of disk space"          the next deploy task fails with this error
+
+    `xN` sets how many matching requests are affected (`x*` means all; default: once for fail and
+    drop, always for delay). Paths are shell-style globs (`*` also matches `/`); method `*` is any.
+    """
 
     def __init__(self, data_dir: Path | None = None) -> None:
         self._lock = threading.Lock()
@@ -144,6 +147,10 @@ class Faults:
         with self._lock:
             self._rules.append(rule)
 
+    def load_file(self) -> None:
+        """Read the faults file now; raise FaultSyntaxError if it is broken."""
+        self._reload(strict=True)
+
     def take_deploy_failure(self) -> str | None:
         self._reload()
         with self._lock:
@@ -167,8 +174,12 @@ class Faults:
             self._rules = [r for r in self._rules if r.times != 0]
         return Action(delay=delay, fail=fail, drop=drop)
 
-    def _reload(self) -> None:
-        """Pick up a changed faults file (its rules replace those of its previous version)."""
+    def _reload(self, *, strict: bool = False) -> None:
+        """Pick up a changed faults file (its rules replace those of its previous version).
+
+        A broken file raises FaultSyntaxError when `strict` (at start), else it is logged and
+        ignored, so a typo made while the emulator runs does not break every request.
+        """
         if self._file is None:
             return
         try:
@@ -177,8 +188,15 @@ class Faults:
             stamp = None
         if stamp == self._file_stamp:
             return
-        rules, deploys = ([], []) if stamp is None else parse_entries(
-            json.loads(self._file.read_text("utf-8")))
+        try:
+            rules, deploys = ([], []) if stamp is None else parse_entries(
+                json.loads(self._file.read_text("utf-8")))
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            message = f"{self._file}: {exc}"
+            if strict:
+                raise FaultSyntaxError(message) from None
+            log.warning("ignoring the faults file: %s", message)
+            rules, deploys = [], []
         with self._lock:
             if stamp == self._file_stamp:
                 return

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from connectfile.emulator import clock
+from connectfile.emulator.faults import FaultSyntaxError
 from connectfile.emulator.server import Emulator
 from connectfile.emulator.store import StoreError, atomic_write
 from connectfile.errors import ConnectfileError
@@ -37,7 +38,7 @@ def start_local(project_root: Path) -> Emulator:
         atomic_write(ignore, b"*\n")
     try:
         emulator = Emulator(data_dir, api_key=_admin_key(data_dir), host="127.0.0.1", port=0)
-    except StoreError as exc:
+    except (StoreError, FaultSyntaxError) as exc:
         # The one place the emulator meets the CLI's error model: one line, exit 1.
         raise ConnectfileError(f"{exc} (it is the local emulator's; deleting "
                                f"{LOCAL_DIR} starts it afresh)") from None

@@ -46,6 +46,7 @@ class Emulator:
             manifest_errors_at_upload=manifest_errors_at_upload)
         self.store = Store(self.data_dir)
         self.faults = Faults(self.data_dir)
+        self.faults.load_file()
         self.tasks = TaskRunner()
         self.app = EmulatorApp(self.store, self.settings, self.tasks, self.faults)
         # The administrator's key is fresh on every start unless one is given; only its hash

@@ -103,3 +103,12 @@ def test_start_local_with_broken_state(tmp_path: Path) -> None:
     (local / "state.json").write_text("[]")
     with pytest.raises(ConnectfileError, match="not an emulator state file"):
         start_local(tmp_path)
+
+
+def test_broken_faults_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "faults.json").write_text('["nonsense"]')
+    done = subprocess.run([sys.executable, "-m", "connectfile", "emulator", "--port", "0",
+                           "--data-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "cannot read fault 'nonsense'" in done.stderr

@@ -120,3 +120,16 @@ def test_cli_data_dir_faults(tmp_path: Path) -> None:
     with Emulator(tmp_path, task_step_delay=0) as emu:
         assert requests.get(f"{emu.url}/__api__/server_settings").status_code == 503
         assert requests.get(f"{emu.url}/__api__/server_settings").status_code == 200
+
+
+def test_broken_faults_file(tmp_path: Path) -> None:
+    path = tmp_path / "faults.json"
+    path.write_text('["GET /x=teapot"]')
+    with pytest.raises(FaultSyntaxError, match=r"faults\.json"):
+        Emulator(tmp_path)
+    path.write_text("[]")
+    with Emulator(tmp_path, task_step_delay=0) as emu:
+        path.write_text("{oops")
+        os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000))
+        # A typo while running is logged and ignored, never a failed request.
+        assert requests.get(f"{emu.url}/__api__/server_settings").status_code == 200
