@@ -39,6 +39,10 @@ _BUILD_LINE = {
 class CheckFailed(Exception):
     """The bundle cannot be deployed; the message becomes the task's `error`."""
 
+    def __init__(self, message: str, lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.lines = lines or []  # the log written before the failure
+
 
 @dataclass
 class BuildResult:
@@ -102,12 +106,14 @@ def _app_mode(manifest: dict[str, Any], settings: Settings) -> str:
     raise CheckFailed("Cannot process manifest: Unrecognized app mode")
 
 
-def _python(manifest: dict[str, Any], settings: Settings) -> tuple[str, str, str]:
-    """(requested version, chosen installation, package file)."""
+def _python(manifest: dict[str, Any], settings: Settings,
+            lines: list[str]) -> tuple[str, str]:
+    """(chosen installation, package file)."""
     python = manifest.get("python")
     if not isinstance(python, dict) or not isinstance(python.get("version"), str):
         raise CheckFailed("Cannot process manifest: Python content needs python.version")
     requested = python["version"]
+    lines.append(f"Bundle requested Python version {requested}")
     requires = None
     env = manifest.get("environment")
     if settings.version_tuple() >= (2025, 3) and isinstance(env, dict) \
@@ -127,7 +133,7 @@ def _python(manifest: dict[str, Any], settings: Settings) -> tuple[str, str, str
     package_file = "requirements.txt"
     if isinstance(manager, dict) and isinstance(manager.get("package_file"), str):
         package_file = manager["package_file"]
-    return requested, chosen, package_file
+    return chosen, package_file
 
 
 def _checksums(manifest: dict[str, Any], files: dict[str, bytes]) -> None:
@@ -147,6 +153,15 @@ def _checksums(manifest: dict[str, Any], files: dict[str, bytes]) -> None:
 
 def check_bundle(data: bytes | None, settings: Settings) -> BuildResult:
     """Everything Connect verifies before it builds; raise CheckFailed with its message."""
+    lines: list[str] = []
+    try:
+        return _check(data, settings, lines)
+    except CheckFailed as exc:
+        exc.lines = lines
+        raise
+
+
+def _check(data: bytes | None, settings: Settings, lines: list[str]) -> BuildResult:
     if data is None:
         raise CheckFailed("Unable to extract the bundle: the bundle file is gone")
     try:
@@ -155,29 +170,27 @@ def check_bundle(data: bytes | None, settings: Settings) -> BuildResult:
         raise CheckFailed(f"Unable to extract the bundle: {exc}") from None
     manifest = _load_manifest(files)
     mode = _app_mode(manifest, settings)
-    requested, chosen, package_file = _python(manifest, settings)
+    lines.append(_BUILD_LINE.get(mode, "Building Python application..."))
+    chosen, package_file = _python(manifest, settings, lines)
+    lines.append(f"Using /opt/python/{chosen}/bin/python3 from Local which has version {chosen}")
     entrypoint = manifest["metadata"].get("entrypoint")
     if not isinstance(entrypoint, str) or not entrypoint:
         if mode in FILE_ENTRYPOINT_MODES:
             raise CheckFailed("Cannot process manifest: metadata.entrypoint is missing")
         entrypoint = "app"  # Connect's default module for Python APIs [inferred]
-    found = entrypoint_file(entrypoint, files)
-    if found is None:
+    if entrypoint_file(entrypoint, files) is None:
         raise CheckFailed(f"Cannot find the entrypoint {entrypoint!r} in the bundle "
                           f"(looked for {_expected_file(entrypoint)})")
     if package_file not in files:
         raise CheckFailed(f"An error occurred while building your content: the package file "
                           f"{package_file} is missing from the bundle")
     _checksums(manifest, files)
-    category = manifest["metadata"].get("content_category")
-    lines = [_BUILD_LINE.get(mode, "Building Python application..."),
-             f"Bundle requested Python version {requested}",
-             f"Using /opt/python/{chosen}/bin/python3 from Local which has version {chosen}"]
     for raw in files[package_file].decode("utf-8", "replace").splitlines():
         requirement = raw.split("#", 1)[0].strip()
         if requirement and not requirement.startswith("-"):
             lines.append(f"Collecting {requirement}")
     lines.append("Packages are not installed: this is the connectfile emulator")
+    category = manifest["metadata"].get("content_category")
     return BuildResult(app_mode=mode, py_version=chosen,
                        content_category=category if isinstance(category, str) else "",
                        lines=lines)

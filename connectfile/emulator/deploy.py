@@ -97,6 +97,8 @@ def _build(ctx: Ctx, task: Task, req: DeployRequest) -> None:
     try:
         result = checks.check_bundle(ctx.store.read_bundle(req.bundle_id), ctx.settings)
     except checks.CheckFailed as exc:
+        for line in exc.lines:
+            emit(line)
         _fail(ctx, task, emit, str(exc))
         return
     for line in result.lines:
