@@ -96,6 +96,16 @@ def test_more_broken_archives(emulator: Emulator, live: tuple[Api, str, str],
     assert task["code"] == 1 and message in task["error"], task["error"]
 
 
+def test_file_listed_but_missing(emulator: Emulator, live: tuple[Api, str, str]) -> None:
+    api, guid, _ = live
+    files = app_files()
+    meta = manifest({**files, "data.csv": b"a,b\n"})
+    task = api.deploy(emulator, guid, api.upload(
+        guid, tar_gz({**files, "manifest.json": json.dumps(meta).encode()})))
+    assert task["error"] == "Bundle does not contain manifest file: data.csv"
+    assert "Bundle requested Python version 3.11.4" in task["all_output"]
+
+
 def test_upload_refuses_what_is_not_a_gzip_tar(emulator: Emulator, publisher_key: str) -> None:
     api = Api(emulator, publisher_key)
     guid = api.create(name="junk")["guid"]
