@@ -1,4 +1,4 @@
-"""A local Posit Connect double speaking the API subset of reference/connect-api.md §15."""
+"""A local Posit Connect double speaking the API subset of connect-api.md §15."""
 
 from __future__ import annotations
 

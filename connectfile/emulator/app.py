@@ -69,7 +69,7 @@ def _url_map() -> Map:
 
 
 def _not_found() -> Response:
-    # Connect's Go router answers unknown routes in plain text (reference §1.3).
+    # Connect's Go router answers unknown routes in plain text (connect-api.md §1.3).
     return Response("404 page not found\n", status=404, content_type="text/plain; charset=utf-8")
 
 

@@ -20,7 +20,7 @@ _ENV_FIELDS = ("cluster_name", "image_name", "environment_guid", "r_version",
 
 
 def to_json(state: State, caller: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
-    """The Bundle shape (reference §5.2; field order of Publisher's 2026 mock)."""
+    """The Bundle shape (connect-api.md §5.2; field order of Publisher's 2026 mock)."""
     owner = state["content"].get(record["content_guid"], {})
     built = record.get("py_version") is not None
     out: dict[str, Any] = {
@@ -51,7 +51,7 @@ def to_json(state: State, caller: dict[str, Any], record: dict[str, Any]) -> dic
 
 
 def _archive(ctx: Ctx) -> bytes:
-    # Connect > 2025.11 also takes multipart with an `archive` part (reference §5.1).
+    # Connect > 2025.11 also takes multipart with an `archive` part (connect-api.md §5.1).
     if ctx.request.mimetype == "multipart/form-data":
         part = ctx.request.files.get("archive")
         if part is None:

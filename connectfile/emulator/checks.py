@@ -11,7 +11,7 @@ from connectfile.emulator import pyversions
 from connectfile.emulator.archive import ArchiveError, read_files
 from connectfile.emulator.context import Settings
 
-# reference §4.6, with the version that introduced each newer mode.
+# connect-api.md §4.6, with the version that introduced each newer mode.
 PYTHON_MODES: dict[str, tuple[int, ...]] = {
     "python-api": (0,), "python-fastapi": (0,), "python-dash": (0,),
     "python-streamlit": (0,), "python-bokeh": (0,), "python-shiny": (0,),
@@ -102,7 +102,7 @@ def _app_mode(manifest: dict[str, Any], settings: Settings) -> str:
         # The emulator only offers Python (its server_settings list no R or Quarto).
         raise CheckFailed(f"Unable to deploy {mode} content: this server has no runtime "
                           "for it (the emulator offers Python only)")
-    # Wording from Posit Publisher's troubleshooting docs (reference §13.2).
+    # Wording from Posit Publisher's troubleshooting docs (connect-api.md §13.2).
     raise CheckFailed("Cannot process manifest: Unrecognized app mode")
 
 
@@ -142,7 +142,7 @@ def _checksums(manifest: dict[str, Any], files: dict[str, bytes]) -> None:
         return
     for name, info in sorted(listed.items()):
         if name not in files:
-            # Wording follows shinyapps.io's message (reference §13.2, inferred for Connect).
+            # Wording follows shinyapps.io's message (connect-api.md §13.2, inferred for Connect).
             raise CheckFailed(f"Bundle does not contain manifest file: {name}")
         want = info.get("checksum") if isinstance(info, dict) else None
         have = hashlib.md5(files[name]).hexdigest()

@@ -12,7 +12,7 @@ from connectfile.emulator.errors import ApiError
 from connectfile.emulator.store import State
 from connectfile.emulator.users import require_publisher
 
-# The order real servers use (Publisher's 2026 mock, reference §4.1).
+# The order real servers use (Publisher's 2026 mock, connect-api.md §4.1).
 FIELD_ORDER = (
     "guid", "name", "title", "description", "access_type", "connection_timeout",
     "read_timeout", "init_timeout", "idle_timeout", "max_processes", "min_processes",
@@ -27,7 +27,7 @@ FIELD_ORDER = (
     "locked", "locked_message", "draft_marker_enabled", "metrics_collection_enabled",
     "notify_on_share", "otel_enabled", "public_content_status",
 )
-# Hidden from callers whose role is viewer (reference §4.2).
+# Hidden from callers whose role is viewer (connect-api.md §4.2).
 RUNTIME_FIELDS = ("cluster_name", "image_name", "environment_guid", "r_version", "py_version",
                   "quarto_version", "node_version", "r_environment_management",
                   "py_environment_management", "service_account_name")
@@ -87,7 +87,7 @@ def find_editable(state: State, caller: dict[str, Any], guid: str) -> dict[str, 
 
 
 def find_collaborated(state: State, caller: dict[str, Any], guid: str) -> dict[str, Any]:
-    """Content the caller may upload to: admins too must be collaborators (reference §1.2)."""
+    """Content the caller may upload to: admins too must be collaborators (connect-api.md §1.2)."""
     record = find_editable(state, caller, guid)
     if record["owner_guid"] != caller["guid"]:
         raise ApiError(22)
@@ -136,7 +136,7 @@ def _includes(ctx: Ctx) -> tuple[str, ...]:
 
 def _name_taken(state: State, owner_guid: str, name: str, guid: str | None) -> bool:
     if name == "":
-        return False  # reference §4.3: "" never clashes
+        return False  # connect-api.md §4.3: "" never clashes
     return any(c["owner_guid"] == owner_guid and c["name"] == name and c["guid"] != guid
                for c in state["content"].values())
 

@@ -1,4 +1,4 @@
-"""Validation of content settings on create and update (reference §4.1, §4.3, §4.5)."""
+"""Validation of content settings on create and update (connect-api.md §4.1, §4.3, §4.5)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from connectfile.emulator.errors import ApiError
 
 ACCESS_TYPES = ("all", "logged_in", "acl")
 MAX_TIMEOUT = 2_592_000
-MAX_PROCESSES_LIMIT = 20  # Scheduler.MaxProcessesLimit default, reference §2.2 fixture
+MAX_PROCESSES_LIMIT = 20  # Scheduler.MaxProcessesLimit default, connect-api.md §2.2 fixture
 MAX_MEMORY = 9_007_198_180_999_168
 
-# Older servers allowed only [A-Za-z0-9_-]{3,64}; 2026 docs add periods (reference §16: the
+# Older servers allowed only [A-Za-z0-9_-]{3,64}; 2026 docs add periods (connect-api.md §16: the
 # exact current rule was not seen, so periods are a switch).
 _NAME_STRICT = re.compile(r"[A-Za-z0-9_-]{3,64}")
 _NAME_PERIODS = re.compile(r"[A-Za-z0-9_.-]{3,64}")
@@ -73,7 +73,7 @@ def check_fields(body: Any, *, update: bool) -> dict[str, Any]:
         if key in READ_ONLY:
             raise ApiError(53, f"Immutable field cannot be changed: {key}.")
         if key not in allowed:
-            # reference §1.3: strictness per endpoint is inferred; refusing is the safe double.
+            # connect-api.md §1.3: strictness per endpoint is inferred; refusing is the safe double.
             raise ApiError(121, f"The request JSON is invalid: unknown field {key!r}.")
         types, nullable = allowed[key]
         if value is None and nullable:
@@ -86,7 +86,7 @@ def check_fields(body: Any, *, update: bool) -> dict[str, Any]:
 
 
 def check_name(name: str, *, allow_periods: bool) -> None:
-    # An empty name is accepted on create (reference §4.3: Publisher relies on it).
+    # An empty name is accepted on create (connect-api.md §4.3: Publisher relies on it).
     if name == "":
         return
     pattern = _NAME_PERIODS if allow_periods else _NAME_STRICT
@@ -118,7 +118,7 @@ def check_values(merged: dict[str, Any], *, allow_periods: bool) -> None:
         raise ApiError(192)
     if high is not None and high > MAX_PROCESSES_LIMIT:
         raise ApiError(113)
-    # Only explicit values are compared; null means "server default" (reference §1.3).
+    # Only explicit values are compared; null means "server default" (connect-api.md §1.3).
     if low is not None and high is not None and low > high:
         raise ApiError(114)
     for key, code in (("memory_request", 181), ("memory_limit", 183)):

@@ -35,7 +35,7 @@ class Settings:
 
     version: str = DEFAULT_VERSION
     python_versions: list[str] = field(default_factory=default_python_versions)
-    # "minor" is Connect's default matching, "exact" its stricter option (reference §13.1a).
+    # "minor" is Connect's default matching, "exact" its stricter option (connect-api.md §13.1a).
     python_matching: str = "minor"
     # Seconds between deploy-task output lines.
     task_step_delay: float = 0.05

@@ -47,13 +47,15 @@ def _parse(ctx: Ctx) -> tuple[str | None, bool]:
 
 def _choose_bundle(state: State, guid: str, bundle_id: str | None) -> str:
     if bundle_id is None:
-        # reference §6.1: an omitted bundle_id deploys the newest bundle.
+        # connect-api.md §6.1: an omitted bundle_id deploys the newest bundle.
         mine = [int(b["id"]) for b in state["bundles"].values() if b["content_guid"] == guid]
         if not mine:
             raise ApiError(28)
         return str(max(mine))
     record = state["bundles"].get(bundle_id)
     if record is None:
+        # connect-api.md §6.1 lists 404 code 28 for "no bundle"; using it for an unknown id
+        # is a guess.
         raise ApiError(28)
     if record["content_guid"] != guid:
         raise ApiError(82)
@@ -66,7 +68,7 @@ def deploy(ctx: Ctx, guid: str) -> Response:
     with ctx.store.read() as state:
         record = content.find_collaborated(state, caller, guid)
         if record["locked"]:
-            # reference §4.1: locking blocks deploys; the exact code is not documented.
+            # connect-api.md §4.1: locking blocks deploys; the exact code is not documented.
             raise ApiError(22, "This content is locked; unlock it before deploying.")
         bundle_id = _choose_bundle(state, guid, wanted)
         current_mode = record["app_mode"]
@@ -75,7 +77,7 @@ def deploy(ctx: Ctx, guid: str) -> Response:
     if manifest is not None and current_mode not in ("unknown", ""):
         metadata = manifest.get("metadata")
         mode = metadata.get("appmode") if isinstance(metadata, dict) else None
-        # An unrecognised mode is left to the task, which reports it (reference §13.2).
+        # An unrecognised mode is left to the task, which reports it (connect-api.md §13.2).
         known = {*checks.PYTHON_MODES, *checks.OTHER_MODES}
         if isinstance(mode, str) and mode in known and mode != current_mode:
             raise ApiError(48)
@@ -131,5 +133,5 @@ def _build(ctx: Ctx, task: Task, req: DeployRequest) -> None:
 
 def _fail(ctx: Ctx, task: Task, emit: Any, message: str) -> None:
     emit(message)
-    # reference §7: failed builds carry a build-failed-error result beside `error`.
+    # connect-api.md §7: failed builds carry a build-failed-error result beside `error`.
     ctx.tasks.finish(task, 1, message, {"type": "build-failed-error", "data": message})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# Default messages and statuses from reference/connect-api.md §14 (Connect 2023.09 table);
+# Default messages and statuses from connect-api.md §14 (Connect 2023.09 table);
 # only the codes the emulator can produce are listed.
 MESSAGES: dict[int, tuple[int, str]] = {
     1: (500, "An internal failure occurred."),

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from connectfile.emulator.context import Ctx
 
 # The emulator never runs apps: these pages only say which bundle would be served, so that
-# clients' post-deploy "is it up?" checks (reference §15 step 10) have something to hit.
+# clients' post-deploy "is it up?" checks (connect-api.md §15 step 10) have something to hit.
 
 
 def _page(title: str, body: str, status: int = 200) -> Response:

@@ -1,4 +1,4 @@
-"""Choosing a Python installation for a bundle the way Connect does (reference §13.1a)."""
+"""Choosing a Python installation for a bundle the way Connect does (connect-api.md §13.1a)."""
 
 from __future__ import annotations
 

@@ -73,7 +73,7 @@ class Emulator:
 
     def set_user(self, username: str, *, locked: bool | None = None,
                  confirmed: bool | None = None) -> None:
-        """Lock/unlock or (un)confirm a user, to test clients' refusals (reference §3)."""
+        """Lock/unlock or (un)confirm a user, to test clients' refusals (connect-api.md §3)."""
         with self.store.mutate() as state:
             users.set_flags(state, username, locked=locked, confirmed=confirmed)
 

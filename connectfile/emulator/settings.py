@@ -10,7 +10,7 @@ from connectfile.emulator.errors import ApiError
 
 
 def server_settings(ctx: Ctx) -> Response:
-    # Anonymous access is assumed (reference §16); the field set follows §2.1.
+    # Anonymous access is assumed (connect-api.md §16); the field set follows §2.1.
     s = ctx.settings
     return json_response({
         "version": s.version,

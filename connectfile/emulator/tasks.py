@@ -75,7 +75,7 @@ class TaskRunner:
         deadline = time.monotonic() + wait
         with self._cond:
             if first > len(task.output):
-                # reference §7: `first` past the produced lines is a 400 [code inferred].
+                # connect-api.md §7: `first` past the produced lines is a 400 [code inferred].
                 raise ApiError(13)
             while not task.finished and len(task.output) <= first:
                 left = deadline - time.monotonic()
@@ -96,6 +96,7 @@ class TaskRunner:
 
 
 def _int_arg(ctx: Ctx, name: str, low: int, high: int | None) -> int:
+    # connect-api.md §7: out-of-range values are a 400; code 25 is a guess.
     raw = ctx.request.args.get(name)
     if raw is None or raw == "":
         return 0

@@ -69,7 +69,7 @@ def authenticate(state: State, authorization: str | None, *,
                  allow_locked: bool = False) -> dict[str, Any]:
     """The user behind an `Authorization: Key <key>` header, or 401 code 24/30.
 
-    A locked user can still read `GET /v1/user` (clients check `locked` there, reference §3)
+    A locked user can still read `GET /v1/user` (clients check `locked` there, connect-api.md §3)
     but nothing else (403 code 50).
     """
     if not authorization:
@@ -87,7 +87,7 @@ def authenticate(state: State, authorization: str | None, *,
 
 
 def user_json(user: dict[str, Any]) -> dict[str, Any]:
-    """The `GET /v1/user` shape (reference §3)."""
+    """The `GET /v1/user` shape (connect-api.md §3)."""
     fields = ("email", "username", "first_name", "last_name", "user_role", "created_time",
               "updated_time", "active_time", "confirmed", "locked", "guid")
     out = {f: user[f] for f in fields}

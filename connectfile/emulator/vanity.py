@@ -12,7 +12,7 @@ from connectfile.emulator.context import Ctx, json_response
 from connectfile.emulator.errors import ApiError
 
 _ALLOWED = re.compile(r"[A-Za-z0-9_/-]+")
-# Reserved top-level paths (reference §9) plus the dashboard path.
+# Reserved top-level paths (connect-api.md §9) plus the dashboard path.
 _RESERVED = ("favicon.ico", "connect", "apps", "users", "groups", "setpassword",
              "user-completion", "confirm", "recent", "reports", "plots", "unpublished",
              "settings", "metrics", "tokens", "help", "login", "welcome", "register",
@@ -39,7 +39,7 @@ def get(ctx: Ctx, guid: str) -> Response:
         content.find_visible(state, caller, guid)
         vanity = state["vanities"].get(guid)
         if vanity is None:
-            raise ApiError(4)
+            raise ApiError(4)  # connect-api.md §9 says 404; code 4 is a guess
         return json_response(vanity)
 
 
