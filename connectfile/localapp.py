@@ -157,9 +157,13 @@ def _files_indices(project: Project, app: App) -> tuple[list[int], list[int]]:
 
 
 def explain(project: Project, app: App, path: str) -> Decision:
-    """Which rule keeps or drops `path` (relative to the app directory) for `files --why`."""
+    """Which rule keeps or drops `path` for `files --why`.
+
+    `path` is relative to the app directory (a bundle path), or a path to an existing
+    file inside the app directory as seen from the working directory.
+    """
     chosen = select_files(project, app)
-    rel = PurePosixPath(path.replace(os.sep, "/")).as_posix().removeprefix("./")
+    rel = _bundle_path(path, chosen.directory)
     for found in chosen.kept:
         if found.dest == rel:
             return Decision(path=rel, kept=True, rule=found.rule)
@@ -174,6 +178,19 @@ def explain(project: Project, app: App, path: str) -> Decision:
         if marker is not None:
             venvs.setdefault(parent, marker)
     return chosen.rules.explain(rel, venvs)
+
+
+def _bundle_path(path: str, directory: Path) -> str:
+    on_disk = Path(path)
+    if on_disk.is_absolute() or (os.path.lexists(on_disk) and not (directory / path).exists()):
+        absolute = Path(os.path.abspath(on_disk))
+        if not absolute.is_relative_to(directory.absolute()):
+            raise UsageError(f"error: {path} is not inside the app directory {directory}")
+        return absolute.relative_to(directory.absolute()).as_posix()
+    rel = PurePosixPath(path.replace(os.sep, "/"))
+    if ".." in rel.parts:
+        raise UsageError(f"error: {path} is not inside the app directory {directory}")
+    return rel.as_posix().removeprefix("./")
 
 
 _warned_secrets: set[tuple[Path, tuple[str, ...]]] = set()

@@ -9,6 +9,7 @@ with no timestamp header so the same environment gives the same bytes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -160,11 +161,14 @@ def interpreter_version(interpreter: str) -> str:
     return out.strip()
 
 
+@functools.cache
 def freeze(interpreter: str) -> bytes:
     """`pip freeze` of `interpreter` as requirements bytes: sorted, `\\n` endings, no header.
 
     Lines that cannot install on a server (editable checkouts, `@ file:` paths) and
-    connectfile itself are left out, with a warning naming them.
+    connectfile itself are left out, with a warning naming them. Remembered per
+    interpreter for the life of the process: an environment does not change mid-run, and
+    a monorepo plan would otherwise freeze it once per app.
     """
     out = _run(interpreter, "-m", "pip", "freeze", "--disable-pip-version-check")
     lines: list[str] = []

@@ -410,3 +410,15 @@ def test_bundle_command(project_dir, capsys, tmp_path):
 def test_command_errors_exit_1_without_traceback(project_dir, capsys):
     assert main(["files", "nope"]) == 1
     assert capsys.readouterr().err == "error: no app 'nope' in connect.toml (apps: web)\n"
+
+
+def test_files_why_accepts_a_path_from_the_working_directory(project_dir, capsys):
+    assert main(["files", "web", "--why", "apps/web/notes.txt"]) == 0
+    assert capsys.readouterr().out == (
+        'notes.txt: dropped by exclude pattern "*.txt" (connect.toml:7 apps.web.exclude[0])\n')
+    assert main(["files", "web", "--why", str(project_dir / "apps/web/app.py")]) == 0
+    assert capsys.readouterr().out.startswith("app.py: kept: entrypoint file")
+    assert main(["files", "web", "--why", "libs/common/util.py"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: libs/common/util.py is not inside the app directory {project_dir}/apps/web\n")
+    assert main(["files", "web", "--why", "../x"]) == 1
