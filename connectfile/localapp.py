@@ -117,9 +117,8 @@ def select_files(project: Project, app: App) -> Selection:
     chosen: dict[str, Found] = {f.dest: f for f in tree.kept}
     dropped_decisions = list(tree.dropped)
     for dest, rule in forced.items():
-        if dest in chosen or rule.kind == "requirements":
-            continue  # a requirements file that is missing gets generated later
-        _add_forced(chosen, dest, rule, directory, project, rules, dropped_decisions)
+        if dest not in chosen:  # pruned with an excluded directory, or missing
+            _add_forced(chosen, dest, rule, directory, project, rules, dropped_decisions)
     for j, mapping in zip(mapping_at, app.mappings, strict=True):
         origin = key_origin(project, app, "files", j)
         _add_mapping(chosen, mapping.source, mapping.dest, origin, project, rules,
@@ -297,7 +296,8 @@ def _add_forced(
     origin = rule.origin
     if not path.exists():
         if rule.kind != "extra":
-            return  # validate reports a missing entrypoint; nothing to bundle here
+            # validate reports a missing entrypoint; a missing requirements file is generated
+            return
         message = f'"{dest}" does not exist in {directory} (fix the path or remove the entry)'
         raise (origin.error(message) if origin else SelectionError(message))
     if origin is not None:

@@ -203,6 +203,7 @@ def test_entrypoint_and_requirements_survive_any_exclude(project_dir):
     assert "src/main.py" in dests and "deps/prod.txt" in dests and "app.py" not in dests
     assert local.manifest["metadata"]["entrypoint"] == "src.main:app"
     assert local.manifest["python"]["package_manager"]["package_file"] == "deps/prod.txt"
+    assert not local.requirements_generated  # read from disk, not frozen
 
 
 def test_the_config_file_is_never_bundled(tmp_path):
