@@ -1,7 +1,9 @@
-"""Content environment variables: values are stored but only names are ever returned."""
+"""Content environment variables: only names are returned, and only salted digests stored."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -9,6 +11,15 @@ from werkzeug.wrappers import Response
 from connectfile.emulator import content
 from connectfile.emulator.context import Ctx, json_response
 from connectfile.emulator.errors import ApiError
+from connectfile.emulator.store import State
+
+
+def value_digest(state: State, value: str) -> str:
+    """What is stored instead of a value: the emulator never runs apps, so it never needs
+    the value itself, and secrets stay out of its data dir (`.connect/local/` for
+    `server = "local"`)."""
+    salt = state.setdefault("env_salt", secrets.token_hex(16))
+    return "sha256:" + hashlib.sha256((salt + value).encode("utf-8")).hexdigest()
 
 
 def _parse(body: Any, *, allow_null: bool) -> list[tuple[str, str | None]]:
@@ -42,7 +53,7 @@ def put(ctx: Ctx, guid: str) -> Response:
     pairs = _parse(ctx.json_body(), allow_null=True)
     with ctx.store.mutate() as state:
         content.find_editable(state, caller, guid)
-        state["env"][guid] = {n: v for n, v in pairs if v is not None}
+        state["env"][guid] = {n: value_digest(state, v) for n, v in pairs if v is not None}
         return json_response(sorted(state["env"][guid]))
 
 
@@ -57,5 +68,5 @@ def patch(ctx: Ctx, guid: str) -> Response:
             if value is None:
                 env.pop(name, None)
             else:
-                env[name] = value
+                env[name] = value_digest(state, value)
         return json_response(sorted(env))

@@ -11,7 +11,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from connectfile.emulator import clock, users
+from connectfile.emulator import clock, environment, users
 from connectfile.emulator.app import EmulatorApp
 from connectfile.emulator.context import DEFAULT_VERSION, Settings, default_python_versions
 from connectfile.emulator.faults import Faults
@@ -70,6 +70,14 @@ class Emulator:
         with self.store.mutate() as state:
             users.add_user(state, username, role, key)
         return key
+
+    def env_value_is(self, content_guid: str, name: str, value: str) -> bool:
+        """Whether the content's variable `name` was set to `value` (only digests are kept)."""
+        with self.store.read() as state:
+            stored = state["env"].get(content_guid, {}).get(name)
+            if stored is None:
+                return False
+            return stored == environment.value_digest(state, value)  # type: ignore[no-any-return]
 
     def set_user(self, username: str, *, locked: bool | None = None,
                  confirmed: bool | None = None) -> None:

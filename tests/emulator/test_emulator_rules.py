@@ -145,7 +145,7 @@ def test_bad_json(pub: Api) -> None:
     expect(r, 400, 87)
 
 
-def test_environment(pub: Api) -> None:
+def test_environment(emulator: Emulator, pub: Api) -> None:
     guid = pub.create(name="envy")["guid"]
     path = f"/v1/content/{guid}/environment"
     assert pub.call("GET", path).json() == []
@@ -156,6 +156,9 @@ def test_environment(pub: Api) -> None:
     assert pub.call("PUT", path, json=[{"name": "D", "value": "secret-4"}]).json() == ["D"]
     got = pub.call("GET", path)
     assert got.json() == ["D"] and "secret-4" not in got.text
+    assert emulator.env_value_is(guid, "D", "secret-4")
+    assert not emulator.env_value_is(guid, "D", "secret-5")
+    assert "secret-4" not in (emulator.data_dir / "state.json").read_text()
     expect(pub.call("PATCH", path, json=[{"name": "E", "value": "1"},
                                          {"name": "E", "value": "2"}]), 409, 149)
     expect(pub.call("PUT", path, json={"name": "E"}), 400, 121)
