@@ -125,3 +125,12 @@ def test_files_are_read_in_bounded_chunks():
     assert len(checked.read(10**9)) == 100  # one read, capped at CHUNK
     assert checked.read(5) == b""
     assert checked.md5.hexdigest() == md5(b"x" * 100)
+
+
+def test_non_ascii_and_long_names_are_reproducible(tmp_path):
+    files = {"données/été.csv": b"x", "d/" + "long-name-" * 12 + ".txt": b"y"}
+    first = write_bundle(local_app(tmp_path / "one", files), tmp_path / "one.tar.gz")
+    second = write_bundle(local_app(tmp_path / "two", files), tmp_path / "two.tar.gz")
+    assert first.path.read_bytes() == second.path.read_bytes()
+    with tarfile.open(first.path) as tar:
+        assert sorted(tar.getnames()) == sorted(["manifest.json", *files])
