@@ -140,7 +140,8 @@ class Rules:
     _any: Callable[[str], bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        lines = [p.text for p in self.patterns]
+        # pathspec skips blank lines; a comment keeps indexes aligned with `patterns`.
+        lines = [p.text if p.text.strip() else "#" for p in self.patterns]
         object.__setattr__(self, "_user", GitIgnoreSpec.from_lines(lines))
         # Most paths match no pattern at all: one combined check settles them quickly.
         combined = GitIgnoreSpec.from_lines([*DEFAULT_EXCLUDES, *SECRET_EXCLUDES, *lines])

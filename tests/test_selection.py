@@ -247,3 +247,9 @@ def test_the_combined_fast_check_agrees_with_pathspec():
              "manifest.json", "sub/manifest.json", "connect.toml", "README", "pkg/"]
     for path in paths:
         assert fast(path) == (spec.check_file(path).index is not None), path
+
+
+def test_blank_and_comment_patterns_do_not_shift_the_reported_rule():
+    patterns = tuple(Pattern(text=t) for t in ("# notes", "", "  ", "*.txt"))
+    assert str(Rules(patterns=patterns).explain("a.txt")) == (
+        'a.txt: dropped by exclude pattern "*.txt"')
