@@ -76,3 +76,16 @@ def test_no_temp_files_left(tmp_path: Path) -> None:
         api.upload(guid)
     leftovers = [p.name for p in tmp_path.rglob(".*") if p.is_file()]
     assert leftovers == []
+
+
+def test_kept_alive_connection_does_not_outlive_stop(tmp_path: Path) -> None:
+    session = requests.Session()
+    emu = Emulator(tmp_path, task_step_delay=0).start()
+    url = emu.url
+    assert session.get(f"{url}/__api__/server_settings").status_code == 200
+    emu.stop()
+    try:
+        status = session.get(f"{url}/__api__/server_settings", timeout=2).status_code
+    except requests.ConnectionError:
+        status = None
+    assert status is None
