@@ -286,3 +286,20 @@ def test_locked_user_reads_itself_only(emulator: Emulator, pub: Api) -> None:
     expect(pub.call("GET", "/v1/content"), 403, 50)
     emulator.set_user("publisher1", locked=False)
     assert pub.call("GET", "/v1/content").status_code == 200
+
+
+def test_include_and_users(pub: Api) -> None:
+    item = pub.create(name="incl")
+    me = pub.call("GET", "/v1/user").json()
+    full = pub.call("GET", f"/v1/content/{item['guid']}", params={"include": "owner,tags"}).json()
+    assert full["owner"] == {k: me[k] for k in ("guid", "username", "first_name", "last_name")}
+    assert full["tags"] == []
+    expect(pub.call("GET", "/v1/content", params={"include": "everything"}), 400, 161)
+    user = pub.call("GET", f"/v1/users/{me['guid']}")
+    assert user.status_code == 200 and user.json()["username"] == "publisher1"
+    expect(pub.call("GET", "/v1/users/00000000-0000-0000-0000-000000000000"), 404, 9)
+
+
+def test_wrong_method_on_known_path(pub: Api) -> None:
+    r = pub.call("PUT", "/v1/user")
+    assert r.status_code == 405 and r.content == b""
