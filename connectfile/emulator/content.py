@@ -134,6 +134,11 @@ def _includes(ctx: Ctx) -> tuple[str, ...]:
     return parts
 
 
+def _body(ctx: Ctx) -> Any:
+    body = ctx.json_body()
+    return {} if body is None else body  # an empty body changes nothing
+
+
 def _name_taken(state: State, owner_guid: str, name: str, guid: str | None) -> bool:
     if name == "":
         return False  # connect-api.md §4.3: "" never clashes
@@ -158,7 +163,7 @@ def list_content(ctx: Ctx) -> Response:
 def create(ctx: Ctx) -> Response:
     caller = ctx.caller()
     require_publisher(caller)
-    body = content_rules.check_fields(ctx.json_body() or {}, update=False)
+    body = content_rules.check_fields(_body(ctx), update=False)
     with ctx.store.mutate() as state:
         record = new_record(state, caller["guid"])
         record.update(body)
@@ -179,7 +184,7 @@ def get(ctx: Ctx, guid: str) -> Response:
 
 def update(ctx: Ctx, guid: str) -> Response:
     caller = ctx.caller()
-    body = content_rules.check_fields(ctx.json_body() or {}, update=True)
+    body = content_rules.check_fields(_body(ctx), update=True)
     with ctx.store.mutate() as state:
         record = find_editable(state, caller, guid)
         merged = {**record, **body}

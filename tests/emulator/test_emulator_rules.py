@@ -143,6 +143,7 @@ def test_patch_merge_and_min_max_against_stored(pub: Api) -> None:
 def test_bad_json(pub: Api) -> None:
     r = pub.call("POST", "/v1/content", data=b"{nope")
     expect(r, 400, 87)
+    expect(pub.call("POST", "/v1/content", json=[]), 400, 121)
 
 
 def test_environment(emulator: Emulator, pub: Api) -> None:
