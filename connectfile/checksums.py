@@ -15,11 +15,11 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Final
 
+from connectfile.atomic import write_atomic
 from connectfile.workspace import digest
 
 log = logging.getLogger("connectfile")
@@ -71,16 +71,8 @@ class ChecksumCache:
             ignore = self._path.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# created by connectfile: a cache, never commit it\n*\n")
-            fd, tmp = tempfile.mkstemp(prefix=".md5-", dir=self._path.parent)
+            write_atomic(self._path, data.encode("utf-8"))
         except OSError as exc:  # a read-only checkout still works, just slower
-            log.debug("checksum cache not written: %s", exc)
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(data)
-            os.replace(tmp, self._path)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
             log.debug("checksum cache not written: %s", exc)
 
 

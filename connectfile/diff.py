@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connectfile.manifest import checksums
+from connectfile.manifest import checksums, lookup
 from connectfile.model import App
 from connectfile.plans import (
     Action,
@@ -221,13 +221,13 @@ def _bundle_diff(
         ("python", ("python", "version")),
         ("requirements", ("python", "package_manager", "package_file")),
     ):
-        before, after = _dig(deployed.manifest, path), _dig(local, path)
+        before, after = lookup(deployed.manifest, *path), lookup(local, *path)
         if before != after:
             fields.append(SettingChange(key=label, before=before, after=after))
             reasons.append(label)
     if files:
         reasons.append("files")
-    package_file = _dig(local, ("python", "package_manager", "package_file"))
+    package_file = lookup(local, "python", "package_manager", "package_file")
     if "requirements" not in reasons and isinstance(package_file, str) and (
         package_file in files.modified or package_file in files.added
     ):
@@ -235,15 +235,6 @@ def _bundle_diff(
     if not reasons and _manifest_rest(local) != _manifest_rest(deployed.manifest):
         reasons.append("manifest")
     return files, tuple(fields), tuple(reasons)
-
-
-def _dig(data: Mapping[str, Any], path: Sequence[str]) -> Any:
-    node: Any = data
-    for part in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(part)
-    return node
 
 
 def _manifest_rest(manifest: Mapping[str, Any]) -> Any:

@@ -65,7 +65,8 @@ def checksums(manifest: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _get(manifest: Mapping[str, Any], *keys: str) -> Any:
+def lookup(manifest: Mapping[str, Any], *keys: str) -> Any:
+    """The value at `keys` in a nested manifest dict, None where any level is missing."""
     node: Any = manifest
     for key in keys:
         if not isinstance(node, Mapping):
@@ -93,7 +94,7 @@ def differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, ..
     """
     lines: list[str] = []
     for label, keys in _FIELDS:
-        before, after = _get(old, *keys), _get(new, *keys)
+        before, after = lookup(old, *keys), lookup(new, *keys)
         if before != after:
             lines.append(f"{label}: {_show(before)} -> {_show(after)}")
     before_files, after_files = checksums(old), checksums(new)

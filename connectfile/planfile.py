@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from connectfile import __version__
+from connectfile.atomic import write_atomic
 from connectfile.errors import UsageError
 from connectfile.plans import (
     Action,
@@ -29,16 +28,9 @@ def save_plan(path: Path, plan: Plan) -> None:
     """Write the plan as JSON, atomically (temp file in the same directory + os.replace)."""
     text = json.dumps(plan_to_data(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        write_atomic(path, text.encode("utf-8"))
     except OSError as exc:
         raise UsageError(f"error: cannot write the plan to {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_plan(path: Path) -> Plan:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from connectfile.atomic import write_atomic
 from connectfile.errors import UsageError
 from connectfile.state import AppRecord, TargetRecord
 
@@ -47,19 +46,6 @@ def save_record(root: Path, target: str, record: TargetRecord) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(record_to_json(record), indent=2, sort_keys=True) + "\n"
     write_atomic(path, text.encode("utf-8"))
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def with_app(record: TargetRecord | None, server: str, key: str, app: AppRecord) -> TargetRecord:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
+from connectfile.atomic import write_atomic
 from connectfile.client import ConnectClient, make_session
 from connectfile.errors import ConnectfileError, UsageError
 from connectfile.model import (
@@ -22,7 +23,6 @@ from connectfile.model import (
     Project,
     Target,
 )
-from connectfile.records import write_atomic
 from connectfile.state import AppRecord, DeployedApp
 
 DRAFTS_SINCE: Final = (2025, 6)

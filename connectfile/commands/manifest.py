@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from connectfile.atomic import write_atomic
 from connectfile.commands.common import load
 from connectfile.localapp import LocalApp, find_app, prepare
 from connectfile.manifest import MANIFEST_NAME, differences
@@ -44,9 +44,9 @@ def run(
             continue
         for f in local.files:
             if f.data is not None:
-                _write_atomic(local.directory / f.dest, f.data)
+                write_atomic(local.directory / f.dest, f.data)
                 print(f"{app.key}: wrote {_shown(local, f.dest)} (pip freeze)")
-        _write_atomic(local.directory / MANIFEST_NAME, local.manifest_bytes)
+        write_atomic(local.directory / MANIFEST_NAME, local.manifest_bytes)
         print(f"{app.key}: wrote {_shown(local)}")
     if stale:
         log.error("%d manifest%s stale; run `connectfile manifest` and commit the result",
@@ -84,17 +84,3 @@ def _stale(local: LocalApp) -> list[str]:
             if not on_disk.is_file() or on_disk.read_bytes() != f.data:
                 problems.append(f"{f.dest} would be regenerated (pip freeze)")
     return problems
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        # mkstemp makes 0600 files; a manifest is meant to be committed and read by others.
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
