@@ -92,7 +92,8 @@ class ApplyContext:
     api: ConnectAPI
     apps: Mapping[str, App]  # the config's apps for this target, by key
     owner_guid: str
-    server_url: str
+    server_url: str  # where content and vanity URLs point
+    record_server: str  # how the deployment record names the server (remote.record_server)
     environ: Mapping[str, str]  # where secret values come from
     local_digests: Mapping[str, str]  # app key -> manifest digest of the files on disk now
     write_bundle: BundleWriter
@@ -337,5 +338,5 @@ class _Runner:
 
     def _save(self, a: AppPlan, app: App, entry: AppRecord) -> None:
         with self._lock:
-            self.record = with_app(self.record, self.ctx.server_url, a.key, entry)
+            self.record = with_app(self.record, self.ctx.record_server, a.key, entry)
             self.ctx.save_record(self.record)

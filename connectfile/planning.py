@@ -39,7 +39,7 @@ def plan_target(
         app.key: prepare(project, app, python=python, force_generate=force_generate)
         for app in selected
     }
-    record = load_record(project.root, target)
+    record = load_record(project.root, target, server=session.record_server)
     plan = compute_plan(project, session, apps=apps, record=record, locals=locals_,
                         resend_secrets=resend_secrets, environ=environ)
     return plan, locals_

@@ -24,20 +24,25 @@ def cache_dir(root: Path, target: str) -> Path:
     return root / RECORD_DIR / "cache" / target
 
 
-def load_record(root: Path, target: str) -> TargetRecord | None:
-    """The record of `target`, or None when there is none yet."""
+def load_record(root: Path, target: str, *, server: str | None = None) -> TargetRecord | None:
+    """The record of `target`, or None when there is none yet.
+
+    With `server`, a record made for another server is None too: its guids and env
+    digests describe content that is not on this one.
+    """
     path = record_path(root, target)
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
         return None
     try:
-        return record_from_json(json.loads(text))
+        record = record_from_json(json.loads(text))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsageError(
             f"error: {path}: not a valid deployment record ({exc}); delete it and run "
             "`connectfile plan` again (content is found by name)"
         ) from None
+    return None if server is not None and record.server != server else record
 
 
 def save_record(root: Path, target: str, record: TargetRecord) -> None:

@@ -19,6 +19,7 @@ from connectfile.model import (
     DEFAULT_API_KEY_ENV,
     DEFAULT_SERVER_ENV,
     IMPLICIT_TARGET,
+    LOCAL_SERVER,
     App,
     Project,
     Target,
@@ -38,6 +39,14 @@ class TargetSession:
     user_guid: str
     username: str
     server_version: str
+
+    @property
+    def record_server(self) -> str:
+        """The server as deployment records name it.
+
+        The embedded emulator listens on a new port every run, so its records say "local".
+        """
+        return LOCAL_SERVER if self.target.is_local else self.server_url
 
     @property
     def supports_drafts(self) -> bool:

@@ -359,3 +359,33 @@ def test_dropped_create_makes_one_content_item_and_vanity_is_set(project: Projec
     assert len(project.emu.state()["content"]) == 1
     assert f"{project.emu.url}/alpha/" in out
     assert project.cli("plan", "--detailed-exitcode")[0] == 0
+
+
+def test_local_target_keeps_one_record_across_runs_and_honours_saved_plans(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The embedded emulator listens on a new port every run: records and saved plans must
+    # still match it, or env digests are lost and every literal env var looks changed.
+    root = tmp_path / "repo"
+    for key in ("alpha-api", "beta-api"):
+        (root / "apps" / key).mkdir(parents=True)
+        (root / "apps" / key / "main.py").write_text(APPS[key][2])
+        (root / "apps" / key / "requirements.txt").write_text("flask\n")
+    write_config(root, "local", apps=("alpha-api", "beta-api"),
+                 extra='env = { MODE = "demo" }\n')
+    config = str(root / "connect.toml")
+    # beta-api (which has the env var) first, so a lost record would show as a change
+    assert main(["-c", config, "apply", "-t", "emu", "--auto-approve", "--app", "beta-api"]) == 0
+    assert main(["-c", config, "apply", "-t", "emu", "--auto-approve", "--app", "alpha-api"]) == 0
+    record = json.loads((root / ".connect" / "emu.json").read_text())
+    assert record["server"] == "local"
+    assert sorted(record["apps"]) == ["alpha-api", "beta-api"]
+    capsys.readouterr()
+    assert main(["-c", config, "plan", "-t", "emu", "--detailed-exitcode"]) == 0
+    assert "No changes." in capsys.readouterr().out
+
+    (root / "apps" / "alpha-api" / "main.py").write_text(APPS["alpha-api"][2] + "# v2\n")
+    plan_file = str(tmp_path / "plan.json")
+    assert main(["-c", config, "plan", "-t", "emu", "-o", plan_file]) == 0
+    assert main(["-c", config, "apply", "-t", "emu", "--auto-approve", plan_file]) == 0
+    assert main(["-c", config, "plan", "-t", "emu", "--detailed-exitcode"]) == 0

@@ -109,7 +109,8 @@ def make_ctx(api: FakeConnect, apps: list[App], tmp_path: Path, **kw: Any) -> tu
 
     base: dict[str, Any] = dict(
         api=_check_protocol(api), apps={a.key: a for a in apps}, owner_guid="u1",
-        server_url=SERVER, environ={"DB_PASSWORD": "hunter2"}, local_digests={},
+        server_url=SERVER, record_server=SERVER, environ={"DB_PASSWORD": "hunter2"},
+        local_digests={},
         write_bundle=write, record=None, save_record=saved.append, on_event=events.append,
         task_wait=0,
     )

@@ -62,7 +62,7 @@ def run(
         else:
             plan = _checked_saved(saved, project, session, apps)
             locals_ = _prepare(project, plan, session.target.name, python, force_generate)
-        record = load_record(project.root, session.target.name)
+        record = load_record(project.root, session.target.name, server=session.record_server)
         if not as_json:
             print(render_plan(plan, color=color), end="")
         if not plan.has_changes:
@@ -76,6 +76,7 @@ def run(
             apps={a.key: a for a in project.apps_for(session.target.name)},
             owner_guid=session.user_guid,
             server_url=session.server_url,
+            record_server=session.record_server,
             environ=os.environ,
             local_digests={k: v.digest for k, v in locals_.items()},
             write_bundle=lambda key, out: write_bundle(locals_[key], out).md5,
@@ -119,7 +120,9 @@ def _checked_saved(
             f"error: the saved plan is stale, nothing was changed: {project.source} changed "
             "since the plan was made; run `connectfile plan` again"
         )
-    if plan.target != session.target.name or plan.server != session.server_url:
+    # The embedded emulator's port changes every run; a local plan is bound to its name only.
+    same_server = session.target.is_local or plan.server == session.server_url
+    if plan.target != session.target.name or not same_server:
         raise StalePlanError(
             f"error: the saved plan was made for target {plan.target!r} ({plan.server}), not "
             f"{session.target.name!r} ({session.server_url}); nothing was changed"
