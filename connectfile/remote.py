@@ -13,8 +13,8 @@ from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 from connectfile.atomic import write_atomic
-from connectfile.client import ConnectClient, make_session
-from connectfile.errors import ConnectfileError, UsageError
+from connectfile.client import ConnectClient, ServerUnreachable, make_session
+from connectfile.errors import ConnectApiError, ConnectfileError, UsageError
 from connectfile.model import (
     DEFAULT_API_KEY_ENV,
     DEFAULT_SERVER_ENV,
@@ -148,7 +148,21 @@ def _connect(target: Target, server: str, api_key: str, root: Path) -> TargetSes
         )
     session = make_session(api_key, ca_bundle=ca_bundle, insecure=target.insecure)
     client = ConnectClient(url, session=session)
-    user = client.current_user()
+    try:
+        user = client.current_user()
+    except ServerUnreachable as exc:
+        raise UsageError(
+            f"error: target {target.name!r}: {exc} (check its server URL and that Connect "
+            "is reachable from here)"
+        ) from None
+    except ConnectApiError as exc:
+        if exc.status != 401:
+            raise
+        raise UsageError(
+            f"error: target {target.name!r}: Connect refused the API key in "
+            f"{target.api_key_env} ({exc.message.rstrip('.')}): set it to a valid key "
+            "for this server"
+        ) from None
     _check_user(target, user)
     settings = client.server_settings()
     return TargetSession(

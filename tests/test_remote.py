@@ -121,3 +121,32 @@ def test_read_deployed_identity_and_manifest_cache(emulator: Emulator, tmp_path:
     pinned = App(key="sales-api", type="fastapi", name="sales-api", guid=stale.guid)
     with pytest.raises(ConnectfileError, match=r"apps\.sales-api\.guid: no content"):
         read_deployed(client, pinned, None, owner_guid=owner, cache_dir=cache)
+
+
+def test_wrong_key_is_one_line_naming_the_variable(emulator: Emulator) -> None:
+    target = Target(name="emu", server=emulator.url, api_key_env="EMU_KEY")
+    with pytest.raises(UsageError) as exc, \
+            open_target(project(target), "emu", environ={"EMU_KEY": "not-a-key"}):
+        pass
+    assert str(exc.value) == (
+        "error: target 'emu': Connect refused the API key in EMU_KEY (We couldn't log you in "
+        "with the provided credentials. Please ask your administrator for assistance): set it "
+        "to a valid key for this server"
+    )
+    assert "not-a-key" not in str(exc.value)
+
+
+def test_unreachable_server_is_one_line_with_the_fix() -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    target = Target(name="emu", server=f"http://127.0.0.1:{port}")
+    with pytest.raises(UsageError) as exc, \
+            open_target(project(target), "emu", environ={"CONNECT_API_KEY": "k"}):
+        pass
+    assert str(exc.value) == (
+        f"error: target 'emu': GET http://127.0.0.1:{port}/v1/user: could not connect to the "
+        "server (check its server URL and that Connect is reachable from here)"
+    )
