@@ -49,8 +49,41 @@ def build_manifest(
 
 def to_bytes(manifest: Mapping[str, Any]) -> bytes:
     """The canonical bytes: sorted keys, indent 2, UTF-8, trailing newline."""
+    files = manifest.get("files")
+    if isinstance(files, Mapping) and files and _plain_files(files):
+        # json's indenting encoder is pure Python and costs ~1.5 ms per 500 files; the
+        # `files` table is written directly instead, in exactly the text json would make.
+        rest = json.dumps({**manifest, "files": {}}, indent=2, sort_keys=True,
+                          ensure_ascii=False)
+        # Only a top-level key sits after a newline and two spaces: json escapes newlines
+        # inside strings, and nested keys are indented further.
+        head, found, tail = rest.partition(_EMPTY_FILES)
+        if found and _EMPTY_FILES not in tail:
+            return f"{head}{_FILES_KEY}{_files_text(files)}{tail}\n".encode()
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False)
     return (text + "\n").encode("utf-8")
+
+
+_FILES_KEY: Final = '\n  "files": '
+_EMPTY_FILES: Final = _FILES_KEY + "{}"
+_encode: Final = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
+
+
+def _plain_files(files: Mapping[Any, Any]) -> bool:
+    """True when every entry is `str -> {"checksum": str}`, the shape `_files_text` writes."""
+    return all(
+        isinstance(path, str) and isinstance(entry, dict) and len(entry) == 1
+        and isinstance(entry.get("checksum"), str)
+        for path, entry in files.items()
+    )
+
+
+def _files_text(files: Mapping[str, Mapping[str, str]]) -> str:
+    entries = ",\n".join(
+        f'    {_encode(path)}: {{\n      "checksum": {_encode(files[path]["checksum"])}\n    }}'
+        for path in sorted(files)
+    )
+    return f"{{\n{entries}\n  }}"
 
 
 def checksums(manifest: Mapping[str, Any]) -> dict[str, str]:
