@@ -171,6 +171,20 @@ def _refusal(app: App, deployed: DeployedApp, *, needs_bundle: bool) -> str | No
     return None
 
 
+def needs_env_names(app: App, record: AppRecord | None) -> bool:
+    """Whether `plan_app` looks at the env var names on Connect for `app`.
+
+    Only names connect.toml sets, or that an earlier apply set (the record), are ever
+    compared; an app with neither needs no read of its environment.
+    """
+    return bool(app.env or app.secrets or (record and (record.env_digests or record.secret_names)))
+
+
+def needs_vanity(app: App) -> bool:
+    """Whether `plan_app` looks at the vanity URL on Connect: only when connect.toml sets one."""
+    return app.vanity_url is not None
+
+
 def _env_changes(
     app: App,
     deployed: DeployedApp | None,

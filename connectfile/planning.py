@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
-from connectfile.diff import LocalFacts, build_plan, plan_app
+from connectfile.diff import LocalFacts, build_plan, needs_env_names, needs_vanity, plan_app
 from connectfile.errors import UsageError
 from connectfile.localapp import LocalApp, prepare
 from connectfile.model import App, Project
@@ -66,8 +66,11 @@ def compute_plan(
 
     def read(app: App) -> DeployedApp | None:
         entry = record.apps.get(app.key) if record else None
+        # Reads whose answer the diff would ignore are skipped: a no-change plan of a big
+        # monorepo is mostly round trips.
         return read_deployed(session.client, app, entry, owner_guid=session.user_guid,
-                             cache_dir=cache)
+                             cache_dir=cache, read_env=needs_env_names(app, entry),
+                             read_vanity=needs_vanity(app))
 
     with ThreadPoolExecutor(max_workers=max(1, min(READERS, len(selected)))) as pool:
         deployed = list(pool.map(read, selected))

@@ -211,8 +211,14 @@ def read_deployed(
     *,
     owner_guid: str,
     cache_dir: Path,
+    read_env: bool = True,
+    read_vanity: bool = True,
 ) -> DeployedApp | None:
-    """What Connect runs for `app`: settings, env names, vanity URL and active manifest."""
+    """What Connect runs for `app`: settings, env names, vanity URL and active manifest.
+
+    `read_env` / `read_vanity` False skip those requests (left empty / None), for callers
+    that know the answer would be ignored (planning asks connectfile.diff).
+    """
     content = find_existing(client, app, record, owner_guid=owner_guid)
     if content is None:
         return None
@@ -223,9 +229,9 @@ def read_deployed(
         manifest = cached_manifest(client, guid, str(bundle_id), cache_dir)
     return DeployedApp.from_api(
         content,
-        env_names=client.get_env_names(guid),
+        env_names=client.get_env_names(guid) if read_env else frozenset(),
         manifest=manifest,
-        vanity_url=client.get_vanity(guid),
+        vanity_url=client.get_vanity(guid) if read_vanity else None,
     )
 
 

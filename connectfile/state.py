@@ -22,9 +22,9 @@ class DeployedApp:
     dashboard_url: str
     locked: bool = False
     settings: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # content JSON as returned
-    env_names: frozenset[str] = frozenset()
+    env_names: frozenset[str] = frozenset()  # empty when not read (diff.needs_env_names)
     manifest: Mapping[str, Any] | None = None  # manifest.json of the active bundle
-    vanity_url: str | None = None
+    vanity_url: str | None = None  # None when unset, or not read (diff.needs_vanity)
 
     @classmethod
     def from_api(
