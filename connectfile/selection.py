@@ -164,6 +164,13 @@ class Rules:
             )
         return self._user_decision(rel, probe, drop_only=True)
 
+    def unmatched_rule(self, rel: str) -> Rule | None:
+        """The rule keeping the file `rel` when no pattern touches it (the common case), else
+        None: then `check_file` decides. Saves a walk one Decision per ordinary file."""
+        if rel in self.dropped or self._any(rel):
+            return None
+        return self.forced.get(rel, _DEFAULT_RULE)
+
     def check_file(self, rel: str) -> Decision:
         """Whether the file `rel` is bundled, assuming every parent directory was walked."""
         if rel in self.dropped:

@@ -64,8 +64,9 @@ def walk(root: Path, rules: Rules, *, project_root: Path, prefix: str = "") -> W
     while stack:
         directory, real_dir, rel_dir, seen = stack.pop()
         for entry in _entries(directory):
-            rel = f"{rel_dir}{entry.name}"
-            bundle_rel = f"{prefix}{rel}"
+            name = entry.name
+            rel = rel_dir + name
+            bundle_rel = prefix + rel
             is_link = entry.is_symlink()
             if entry.is_dir():
                 marker = venv_marker(entry.path)
@@ -75,22 +76,25 @@ def walk(root: Path, rules: Rules, *, project_root: Path, prefix: str = "") -> W
                 if verdict is not None:
                     dropped.append(verdict)
                     continue
-                path = directory / entry.name
-                target = _inside(path, real_root, bundle_rel) if is_link else real_dir / entry.name
+                path = directory / name
+                target = _inside(path, real_root, bundle_rel) if is_link else real_dir / name
                 if target in seen:
                     continue  # a symlink loop: the directory is already being walked
                 stack.append((path, target, rel + "/", seen | {target}))
                 continue
-            decision = rules.check_file(bundle_rel)
-            if not decision.kept:
-                dropped.append(decision)
-                continue
+            # Most files match no pattern: that answer needs no Decision object.
+            rule = rules.unmatched_rule(bundle_rel)
+            if rule is None:
+                decision = rules.check_file(bundle_rel)
+                if not decision.kept:
+                    dropped.append(decision)
+                    continue
+                rule = decision.rule
             if is_link:
-                _inside(directory / entry.name, real_root, bundle_rel)
+                _inside(directory / name, real_root, bundle_rel)
             if not entry.is_file():
                 continue  # sockets, fifos and the like are not app files
-            source = directory / entry.name
-            kept.append(Found(dest=bundle_rel, source=source, rule=decision.rule))
+            kept.append(Found(dest=bundle_rel, source=directory / name, rule=rule))
     kept.sort(key=lambda f: f.dest)
     dropped.sort(key=lambda d: d.path)
     return Walk(kept=tuple(kept), dropped=tuple(dropped), venv_dirs=venvs)
