@@ -35,13 +35,23 @@ def plan_target(
     target = session.target.name
     selected = select_apps(project, target, apps)
     check_secrets(project, selected, os.environ if environ is None else environ)
-    locals_ = {
-        app.key: prepare(project, app, python=python, force_generate=force_generate)
-        for app in selected
-    }
     record = load_record(project.root, target, server=session.record_server)
+    with ThreadPoolExecutor(max_workers=_readers(selected)) as pool:
+        # Connect is read while the files are walked and hashed: the reads mostly wait on
+        # the network, the local half mostly on this thread. A local error still wins.
+        reads = [pool.submit(_read, project, session, app, record) for app in selected]
+        try:
+            locals_ = {
+                app.key: prepare(project, app, python=python, force_generate=force_generate)
+                for app in selected
+            }
+        except BaseException:
+            for future in reads:
+                future.cancel()
+            raise
+        deployed = [future.result() for future in reads]
     plan = compute_plan(project, session, apps=apps, record=record, locals=locals_,
-                        resend_secrets=resend_secrets, environ=environ)
+                        resend_secrets=resend_secrets, environ=environ, deployed=deployed)
     return plan, locals_
 
 
@@ -54,26 +64,22 @@ def compute_plan(
     locals: Mapping[str, LocalApp],  # named so because apply calls it so
     resend_secrets: bool = False,
     environ: Mapping[str, str] | None = None,
+    deployed: Sequence[DeployedApp | None] | None = None,
 ) -> Plan:
-    """Diff each selected app's prepared local state against what Connect runs."""
+    """Diff each selected app's prepared local state against what Connect runs.
+
+    `deployed` is what Connect runs for each selected app when already read (in order);
+    otherwise it is read here.
+    """
     target = session.target.name
     selected = select_apps(project, target, apps)
     check_secrets(project, selected, os.environ if environ is None else environ)
     missing = [a.key for a in selected if a.key not in locals]
     if missing:  # a caller bug, not a user error
         raise AssertionError(f"apps not prepared: {missing}")
-    cache = cache_dir(project.root, target)
-
-    def read(app: App) -> DeployedApp | None:
-        entry = record.apps.get(app.key) if record else None
-        # Reads whose answer the diff would ignore are skipped: a no-change plan of a big
-        # monorepo is mostly round trips.
-        return read_deployed(session.client, app, entry, owner_guid=session.user_guid,
-                             cache_dir=cache, read_env=needs_env_names(app, entry),
-                             read_vanity=needs_vanity(app))
-
-    with ThreadPoolExecutor(max_workers=max(1, min(READERS, len(selected)))) as pool:
-        deployed = list(pool.map(read, selected))
+    if deployed is None:
+        with ThreadPoolExecutor(max_workers=_readers(selected)) as pool:
+            deployed = list(pool.map(lambda a: _read(project, session, a, record), selected))
     plans = [
         plan_app(
             app,
@@ -92,6 +98,21 @@ def compute_plan(
         record=record,
         config_digest=config_digest(project),
     )
+
+
+def _readers(selected: Sequence[App]) -> int:
+    return max(1, min(READERS, len(selected)))
+
+
+def _read(
+    project: Project, session: TargetSession, app: App, record: TargetRecord | None
+) -> DeployedApp | None:
+    entry = record.apps.get(app.key) if record else None
+    # Reads whose answer the diff would ignore are skipped: a no-change plan of a big
+    # monorepo is mostly round trips.
+    return read_deployed(session.client, app, entry, owner_guid=session.user_guid,
+                         cache_dir=cache_dir(project.root, session.target.name),
+                         read_env=needs_env_names(app, entry), read_vanity=needs_vanity(app))
 
 
 def local_facts(local: LocalApp) -> LocalFacts:
