@@ -1,12 +1,14 @@
 """Time a warm no-change `plan` (and `apply`) of a generated 40-app x 500-file monorepo.
 
-Run: python benchmarks/bench_plan.py [--apps 40] [--files 500] [--runs 5]
+Run: python benchmarks/bench_plan.py [--apps 40] [--files 500] [--runs 5] [--latency S]
 
 Generates the monorepo of bench_manifest.py, starts `connectfile emulator` as a separate
 process on a free loopback port, deploys everything once with `apply --auto-approve`, then
 times no-change `plan --detailed-exitcode` runs, both in this process (connectfile.cli.main,
 imports already paid) and as whole CLI processes (what a user waits for), and one no-change
 `apply`, counting the bundles it uploads (the emulator's request log; must be 0).
+`--latency S` makes the emulator hold every API GET for S seconds after the first apply (its
+faults.json), to stand in for a server across a network rather than on loopback.
 Not a test: no thresholds, just figures for the README (SPEC §7 asks for <= 0.5 s warm).
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
@@ -95,6 +98,7 @@ def main() -> None:
     parser.add_argument("--apps", type=int, default=40)
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="connectfile-bench-plan-"))
     log = root.parent / f"{root.name}-emulator.log"
@@ -112,6 +116,10 @@ def main() -> None:
             if code != 0:
                 raise SystemExit(f"the first apply exited {code}; see {log}")
             print(f"first apply ({args.apps} apps, {uploads(log)} uploads): {seconds:.1f} s")
+            if args.latency:
+                faults = [f"GET /__api__/*=delay:{args.latency}"]
+                (root / "emulator" / "faults.json").write_text(json.dumps(faults))
+                print(f"every API GET now waits {args.latency * 1000:.0f} ms")
             plan = ["plan", "--detailed-exitcode"]
             first, code = in_process(plan)  # warms the checksum and manifest caches
             if code != 0:
