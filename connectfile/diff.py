@@ -217,10 +217,13 @@ def _bundle_diff(
     local: Mapping[str, Any], deployed: DeployedApp
 ) -> tuple[FileChanges, tuple[SettingChange, ...], tuple[str, ...]]:
     """File changes, manifest field changes and the reasons a new bundle is needed."""
-    mine = checksums(local)
     if deployed.manifest is None:
         reason = "first_deploy" if deployed.bundle_id is None else "bundle_unreadable"
-        return FileChanges(added=tuple(sorted(mine))), (), (reason,)
+        return FileChanges(added=tuple(sorted(checksums(local)))), (), (reason,)
+    if dict(local) == dict(deployed.manifest):
+        # The no-change case, settled by one comparison instead of two checksum tables.
+        return FileChanges(), (), ()
+    mine = checksums(local)
     theirs = checksums(deployed.manifest)
     files = FileChanges(
         added=tuple(sorted(mine.keys() - theirs.keys())),
