@@ -50,40 +50,27 @@ def plan_target(
                 future.cancel()
             raise
         deployed = [future.result() for future in reads]
-    plan = compute_plan(project, session, apps=apps, record=record, locals=locals_,
-                        resend_secrets=resend_secrets, environ=environ, deployed=deployed)
+    plan = _diff(project, session, selected=selected, record=record, locals_=locals_,
+                 deployed=deployed, resend_secrets=resend_secrets)
     return plan, locals_
 
 
-def compute_plan(
+def _diff(
     project: Project,
     session: TargetSession,
     *,
-    apps: Sequence[str],
+    selected: Sequence[App],
     record: TargetRecord | None,
-    locals: Mapping[str, LocalApp],  # named so because apply calls it so
-    resend_secrets: bool = False,
-    environ: Mapping[str, str] | None = None,
-    deployed: Sequence[DeployedApp | None] | None = None,
+    locals_: Mapping[str, LocalApp],
+    deployed: Sequence[DeployedApp | None],
+    resend_secrets: bool,
 ) -> Plan:
-    """Diff each selected app's prepared local state against what Connect runs.
-
-    `deployed` is what Connect runs for each selected app when already read (in order);
-    otherwise it is read here.
-    """
+    """Diff each selected app's prepared local state against what Connect runs (in order)."""
     target = session.target.name
-    selected = select_apps(project, target, apps)
-    check_secrets(project, selected, os.environ if environ is None else environ)
-    missing = [a.key for a in selected if a.key not in locals]
-    if missing:  # a caller bug, not a user error
-        raise AssertionError(f"apps not prepared: {missing}")
-    if deployed is None:
-        with ThreadPoolExecutor(max_workers=_readers(selected)) as pool:
-            deployed = list(pool.map(lambda a: _read(project, session, a, record), selected))
     plans = [
         plan_app(
             app,
-            local_facts(locals[app.key]),
+            local_facts(locals_[app.key]),
             remote,
             record.apps.get(app.key) if record else None,
             resend_secrets=resend_secrets,
