@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from connectfile.bundle import write_bundle
-from connectfile.localapp import prepare
-from connectfile.model import App, Project
+from connectfile.bundle.archive import write_bundle
+from connectfile.bundle.prepare import prepare
+from connectfile.config.model import App, Project
 
 CHUNK = 1 << 20
 

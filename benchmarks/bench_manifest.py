@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from connectfile.config import load_project
-from connectfile.localapp import prepare
+from connectfile.bundle.prepare import prepare
+from connectfile.config.load import load_project
 
 
 def generate(root: Path, apps: int, files: int, seed: int = 1) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectfile.diff import LocalFacts, env_digest, plan_app
-from connectfile.model import App, Runtime
-from connectfile.plans import AppPlan, Plan
-from connectfile.state import AppRecord, DeployedApp
+from connectfile.config.model import App, Runtime
+from connectfile.plans.diff import LocalFacts, env_digest, plan_app
+from connectfile.plans.values import AppPlan, Plan
+from connectfile.remote.state import AppRecord, DeployedApp
 
 SERVER = "https://connect-staging.example.com"
 GUID = "5c1e0d2a-9b7f-4c1e-8a33-2f0b6c1d9e01"

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import requests
 
-import connectfile.remote
+import connectfile.remote.target
 from connectfile.cli import main
-from connectfile.client import ConnectClient, make_session
 from connectfile.emulator import Emulator
+from connectfile.remote.client import ConnectClient, make_session
 
 KEY_ENV = "EMU_TEST_KEY"
 SECRET = "s3cr3t-value-that-must-not-leak"
@@ -108,7 +108,7 @@ def project(
         return session
 
     # A Session hook, not a patch of requests: every request the CLI sends is recorded.
-    monkeypatch.setattr(connectfile.remote, "make_session", logged)
+    monkeypatch.setattr(connectfile.remote.target, "make_session", logged)
     yield proj
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from connectfile import bundle as bundle_module
-from connectfile.bundle import write_bundle
+from connectfile.bundle import archive as bundle_module
+from connectfile.bundle.archive import write_bundle
+from connectfile.bundle.prepare import BundleFile, LocalApp
+from connectfile.config.model import App
 from connectfile.errors import SelectionError
-from connectfile.localapp import BundleFile, LocalApp
-from connectfile.model import App
 
 
 def md5(data: bytes) -> str:

@@ -16,8 +16,8 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
-from connectfile.client import ConnectClient, make_session
 from connectfile.errors import ConnectApiError
+from connectfile.remote.client import ConnectClient, make_session
 
 SERVER = "https://connect.test"
 KEY = "sekrit-api-key-123"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from connectfile.config import app_key_path, load_project, parse_project
-from connectfile.config_lines import line_map
-from connectfile.config_rules import memory_bytes
+from connectfile.config.lines import line_map
+from connectfile.config.load import app_key_path, load_project, parse_project
+from connectfile.config.model import FileMapping, Project
+from connectfile.config.rules import memory_bytes
 from connectfile.errors import ConfigError
-from connectfile.model import FileMapping, Project
 
 ROOT = Path("/project")
 

@@ -6,10 +6,10 @@ import hashlib
 
 from planvalues import GUID, app, deployed, local, manifest, record
 
-from connectfile.diff import build_plan, env_digest, plan_app, same_value, settings_digest
-from connectfile.model import Resources, Runtime
-from connectfile.plans import Action, EnvChanges, FileChanges, SettingChange
-from connectfile.state import AppRecord, TargetRecord
+from connectfile.config.model import Resources, Runtime
+from connectfile.plans.diff import build_plan, env_digest, plan_app, same_value, settings_digest
+from connectfile.plans.values import Action, EnvChanges, FileChanges, SettingChange
+from connectfile.remote.state import AppRecord, TargetRecord
 
 
 def test_create_when_nothing_deployed() -> None:

@@ -6,8 +6,8 @@ import json
 
 from planvalues import app, deployed, local, manifest
 
-from connectfile.diff import plan_app
-from connectfile.plans import Action, FileChanges
+from connectfile.plans.diff import plan_app
+from connectfile.plans.values import Action, FileChanges
 
 
 def test_identical_manifest_is_a_noop_even_from_json() -> None:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from connectfile.entrypoints import EntrypointError, check, infer, manifest_entrypoint
-from connectfile.model import App
+from connectfile.config.model import App
+from connectfile.files.entrypoints import EntrypointError, check, infer, manifest_entrypoint
 
 
 @pytest.mark.parametrize(

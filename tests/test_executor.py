@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from connectfile.diff import env_digest, settings_digest
+from connectfile.config.model import App
+from connectfile.engine.executor import ApplyContext, ConnectAPI, Event, EventKind, apply_plan
 from connectfile.errors import StalePlanError, UsageError
-from connectfile.executor import ApplyContext, ConnectAPI, Event, EventKind, apply_plan
-from connectfile.model import App
-from connectfile.plans import Action, AppPlan, EnvChanges, Fingerprint, Plan, SettingChange
-from connectfile.state import AppRecord, TargetRecord
+from connectfile.plans.diff import env_digest, settings_digest
+from connectfile.plans.values import Action, AppPlan, EnvChanges, Fingerprint, Plan, SettingChange
+from connectfile.remote.state import AppRecord, TargetRecord
 
 SERVER = "https://connect.test"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from connectfile.cli import main
-from connectfile.scaffold import app_key, choose_entrypoint, detect_type, requirement_names
+from connectfile.scaffold.detect import app_key, choose_entrypoint, detect_type, requirement_names
 
 
 @pytest.mark.parametrize(

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from connectfile import pyenv
-from connectfile.bundle import write_bundle
+from connectfile.bundle import python as pyenv
+from connectfile.bundle.archive import write_bundle
+from connectfile.bundle.prepare import explain, find_app, prepare, select_files
 from connectfile.cli import main
-from connectfile.config import load_project
-from connectfile.entrypoints import EntrypointError
+from connectfile.config.load import load_project
+from connectfile.config.model import App, Project
 from connectfile.errors import SelectionError, UsageError
-from connectfile.localapp import explain, find_app, prepare, select_files
-from connectfile.model import App, Project
+from connectfile.files.entrypoints import EntrypointError
 
 FAKE_PYTHON = """\
 #!/bin/sh

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from connectfile.manifest import build_manifest, checksums, differences, to_bytes
+from connectfile.bundle.manifest import build_manifest, checksums, differences, to_bytes
 
 
 def manifest(**overrides):

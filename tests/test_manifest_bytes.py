@@ -6,7 +6,7 @@ import json
 import random
 from typing import Any
 
-from connectfile.manifest import build_manifest, to_bytes
+from connectfile.bundle.manifest import build_manifest, to_bytes
 
 NAMES = ["a.py", "dir/b.csv", "é/ü.txt", 'quote"d.py', "back\\slash", "tab\there", "雪.py",
          "emoji🙂.md", "ctl\x01.bin", "Z.py", "_under.py", "~tilde"]

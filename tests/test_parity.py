@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from connectfile.localapp import prepare
-from connectfile.model import App, Project
+from connectfile.bundle.prepare import prepare
+from connectfile.config.model import App, Project
 
 DATA = Path(__file__).parent / "data" / "parity"
 KINDS = ("api", "fastapi", "shiny", "dash", "streamlit", "bokeh")

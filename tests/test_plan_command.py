@@ -11,8 +11,8 @@ from jsonschema import Draft202012Validator
 
 from connectfile.cli import main
 from connectfile.emulator import Emulator
-from connectfile.planfile import load_plan
-from connectfile.plans import Action
+from connectfile.plans.saved import load_plan
+from connectfile.plans.values import Action
 
 SCHEMA = Path(__file__).parent.parent / "schema" / "plan.schema.json"
 KEY_ENV = "CF_TEST_PLAN_KEY"

@@ -9,7 +9,7 @@ import pytest
 from planvalues import sample_plans
 
 from connectfile.errors import UsageError
-from connectfile.planfile import load_plan, plan_from_data, plan_to_data, save_plan
+from connectfile.plans.saved import load_plan, plan_from_data, plan_to_data, save_plan
 
 PLANS = sample_plans()
 

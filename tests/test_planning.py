@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from connectfile.config.model import App, Project
+from connectfile.engine.planning import check_secrets, config_digest, select_apps
 from connectfile.errors import UsageError
-from connectfile.model import App, Project
-from connectfile.planning import check_secrets, config_digest, select_apps
 
 
 def project(root: Path = Path("/nowhere")) -> Project:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from connectfile.errors import UsageError
-from connectfile.records import load_record, record_path, save_record, with_app
-from connectfile.state import AppRecord, TargetRecord
+from connectfile.remote.records import load_record, record_path, save_record, with_app
+from connectfile.remote.state import AppRecord, TargetRecord
 
 
 def test_missing_record_is_none(tmp_path: Path) -> None:

@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from connectfile.client import ConnectClient, make_session
+from connectfile.config.model import App, Project, Target
 from connectfile.emulator import Emulator
 from connectfile.errors import ConnectfileError, UsageError
-from connectfile.model import App, Project, Target
-from connectfile.remote import (
+from connectfile.remote.client import ConnectClient, make_session
+from connectfile.remote.state import AppRecord
+from connectfile.remote.target import (
     normalize_server_url,
     open_target,
     read_deployed,
     resolve_target,
     version_tuple,
 )
-from connectfile.state import AppRecord
 
 
 def project(*targets: Target) -> Project:

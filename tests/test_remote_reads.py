@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from connectfile.client import ConnectClient, make_session
-from connectfile.diff import LocalFacts, needs_env_names, needs_vanity, plan_app
+from connectfile.config.model import App
 from connectfile.emulator import Emulator
-from connectfile.model import App
-from connectfile.remote import read_deployed
-from connectfile.state import AppRecord, DeployedApp
+from connectfile.plans.diff import LocalFacts, needs_env_names, needs_vanity, plan_app
+from connectfile.remote.client import ConnectClient, make_session
+from connectfile.remote.state import AppRecord, DeployedApp
+from connectfile.remote.target import read_deployed
 
 
 class CountingClient(ConnectClient):

@@ -11,9 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator
 from planvalues import SERVER, app, deployed, local, record, sample_plans
 
-from connectfile.diff import plan_app
-from connectfile.plans import Action, FileChanges, Plan
-from connectfile.render import plan_to_json, render_plan, size_text, summary_line
+from connectfile.plans.diff import plan_app
+from connectfile.plans.values import Action, FileChanges, Plan
+from connectfile.views.plan_text import plan_to_json, render_plan, size_text, summary_line
 
 DATA = Path(__file__).parent / "data" / "render"
 SCHEMA = Path(__file__).parent.parent / "schema" / "plan.schema.json"

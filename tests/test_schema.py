@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from connectfile import schema
+from connectfile.config import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +18,7 @@ def test_schema_is_valid_draft_2020_12() -> None:
 
 def test_packaged_schema_is_byte_identical_to_the_canonical_one() -> None:
     canonical = (ROOT / "schema" / "connect.schema.json").read_bytes()
-    packaged = (ROOT / "connectfile" / "connect.schema.json").read_bytes()
+    packaged = (ROOT / "connectfile" / "config" / "connect.schema.json").read_bytes()
     assert canonical == packaged
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from connectfile.config.model import App, Project
 from connectfile.errors import SelectionError
-from connectfile.model import App, Project
-from connectfile.selection import (
+from connectfile.files.selection import (
     DEFAULT_EXCLUDES,
     Origin,
     Pattern,
@@ -236,7 +236,7 @@ def test_select_returns_sorted_unique_decisions():
 def test_the_combined_fast_check_agrees_with_pathspec():
     from pathspec import GitIgnoreSpec
 
-    from connectfile.selection import SECRET_EXCLUDES, _any_matcher
+    from connectfile.files.selection import SECRET_EXCLUDES, _any_matcher
 
     lines = [*DEFAULT_EXCLUDES, *SECRET_EXCLUDES, "*.csv", "!keep.csv", "data/raw", "a/**/b/",
              "/top", "[ab]?.log", "\\#literal", "sub/*", "**/x/**"]

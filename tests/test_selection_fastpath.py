@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectfile.selection import Pattern, Rule, Rules
+from connectfile.files.selection import Pattern, Rule, Rules
 
 PATHS = ["app.py", "requirements.txt", ".env", ".env.local", "data/x.csv", "data/keep.csv",
          "pkg/__pycache__/m.pyc", "pkg/m.py", "notes.txt", "connect.toml", "x/.git/config",

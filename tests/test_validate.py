@@ -137,8 +137,8 @@ def test_online_against_the_local_emulator(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_check_remote_reports_guids_versions_and_app_modes() -> None:
-    from connectfile.checks import RemoteFacts, check_remote
-    from connectfile.config import parse_project
+    from connectfile.config.load import parse_project
+    from connectfile.engine.checks import RemoteFacts, check_remote
 
     project = parse_project(
         'version = 1\n[targets.prod]\nserver = "https://c.example.com"\n'

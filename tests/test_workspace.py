@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from connectfile import checksums, workspace
-from connectfile.checksums import ChecksumCache
 from connectfile.errors import SelectionError
-from connectfile.selection import Pattern, Rules
-from connectfile.workspace import digest, venv_marker, walk
+from connectfile.files import hashcache as checksums
+from connectfile.files import walk as workspace
+from connectfile.files.hashcache import ChecksumCache
+from connectfile.files.selection import Pattern, Rules
+from connectfile.files.walk import digest, venv_marker, walk
 
 
 def touch(root: Path, *paths: str, data: bytes = b"x") -> None:

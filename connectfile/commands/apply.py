@@ -11,11 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from connectfile.bundle import write_bundle
+from connectfile.bundle.archive import write_bundle
+from connectfile.bundle.prepare import LocalApp, prepare
 from connectfile.commands.common import find_config
-from connectfile.config import load_project
-from connectfile.errors import StalePlanError, UsageError
-from connectfile.executor import (
+from connectfile.config.load import load_project
+from connectfile.config.model import Project
+from connectfile.engine.executor import (
     ApplyContext,
     ApplyResult,
     AppOutcome,
@@ -23,14 +24,13 @@ from connectfile.executor import (
     EventKind,
     apply_plan,
 )
-from connectfile.localapp import LocalApp, prepare
-from connectfile.model import Project
-from connectfile.planfile import load_plan
-from connectfile.planning import config_digest, plan_target
-from connectfile.plans import Action, Plan
-from connectfile.records import load_record, save_record
-from connectfile.remote import TargetSession, open_target
-from connectfile.render import plan_to_json, render_plan
+from connectfile.engine.planning import config_digest, plan_target
+from connectfile.errors import StalePlanError, UsageError
+from connectfile.plans.saved import load_plan
+from connectfile.plans.values import Action, Plan
+from connectfile.remote.records import load_record, save_record
+from connectfile.remote.target import TargetSession, open_target
+from connectfile.views.plan_text import plan_to_json, render_plan
 
 PROMPT = "Do you want to perform these actions? Only 'yes' will be accepted: "
 STATUS_MARK = {"created": "+", "redeployed": "~", "updated": "~", "unchanged": " ", "failed": "!"}

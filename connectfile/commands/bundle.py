@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectfile.bundle import write_bundle
+from connectfile.bundle.archive import write_bundle
+from connectfile.bundle.prepare import find_app, prepare
 from connectfile.commands.common import load
-from connectfile.localapp import find_app, prepare
-from connectfile.render import size_text
+from connectfile.views.plan_text import size_text
 
 
 def run(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectfile.config import load_project
+from connectfile.config.load import load_project
+from connectfile.config.model import Project
 from connectfile.errors import UsageError
-from connectfile.model import Project
 
 CONFIG_NAME = "connect.toml"
 

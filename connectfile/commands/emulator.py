@@ -5,10 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from connectfile.emulator import Emulator
-from connectfile.emulator.faults import FAULTS_FILE, FaultSyntaxError
-from connectfile.emulator.store import StoreError
 from connectfile.errors import UsageError
+from connectfile.remote.local import FAULTS_FILE, Emulator, FaultSyntaxError, StoreError
 
 
 def _versions(text: str | None) -> list[str] | None:

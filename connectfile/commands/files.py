@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from connectfile.bundle.prepare import explain, find_app, select_files
 from connectfile.commands.common import load
-from connectfile.localapp import explain, find_app, select_files
-from connectfile.render import size_text
+from connectfile.views.plan_text import size_text
 
 
 def run(*, config: Path | None, app: str, why: str | None) -> int:

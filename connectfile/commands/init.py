@@ -8,7 +8,7 @@ from pathlib import Path
 
 from connectfile.commands.common import CONFIG_NAME
 from connectfile.errors import UsageError
-from connectfile.scaffold import (
+from connectfile.scaffold.detect import (
     FRAMEWORKS,
     FoundApp,
     app_key,

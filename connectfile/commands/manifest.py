@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from connectfile.atomic import write_atomic
+from connectfile.bundle.manifest import MANIFEST_NAME, differences
+from connectfile.bundle.prepare import LocalApp, find_app, prepare
 from connectfile.commands.common import load
-from connectfile.localapp import LocalApp, find_app, prepare
-from connectfile.manifest import MANIFEST_NAME, differences
+from connectfile.files.atomic import write_atomic
 
 log = logging.getLogger("connectfile")
 

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from connectfile.commands.common import find_config
-from connectfile.config import load_project
-from connectfile.planfile import save_plan
-from connectfile.planning import plan_target
-from connectfile.plans import Action
-from connectfile.remote import open_target
-from connectfile.render import plan_to_json, render_plan
+from connectfile.config.load import load_project
+from connectfile.engine.planning import plan_target
+from connectfile.plans.saved import save_plan
+from connectfile.plans.values import Action
+from connectfile.remote.target import open_target
+from connectfile.views.plan_text import plan_to_json, render_plan
 
 log = logging.getLogger("connectfile")
 

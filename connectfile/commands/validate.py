@@ -8,12 +8,12 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from connectfile.checks import RemoteFacts, check_project, check_remote
+from connectfile.bundle.prepare import select_files
 from connectfile.commands.common import load
-from connectfile.entrypoints import EntrypointError
+from connectfile.config.model import Project
+from connectfile.engine.checks import RemoteFacts, check_project, check_remote
 from connectfile.errors import ConfigError, Issue, SelectionError, UsageError
-from connectfile.localapp import select_files
-from connectfile.model import Project
+from connectfile.files.entrypoints import EntrypointError
 
 log = logging.getLogger("connectfile")
 
@@ -48,7 +48,8 @@ def run(*, config: Path | None, online: bool, target: str | None) -> int:
 
 def _remote_facts(project: Project, target: str | None) -> RemoteFacts:
     """Open the target (server, key and role are checked there) and ask about each app."""
-    from connectfile import pyenv, remote  # the HTTP edge, only needed with --online
+    from connectfile.bundle import python as pyenv
+    from connectfile.remote import target as remote  # the HTTP edge, only needed with --online
 
     with remote.open_target(project, target) as session:
         client = session.client

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from connectfile.diff import env_digest, settings_digest
+from connectfile.config.model import App
 from connectfile.errors import ConnectfileError, DeployError, StalePlanError, UsageError
-from connectfile.model import App
-from connectfile.plans import Action, AppPlan, Plan
-from connectfile.records import with_app
-from connectfile.state import AppRecord, TargetRecord
+from connectfile.plans.diff import env_digest, settings_digest
+from connectfile.plans.values import Action, AppPlan, Plan
+from connectfile.remote.records import with_app
+from connectfile.remote.state import AppRecord, TargetRecord
 
 LOG_TAIL: Final = 20
 TASK_WAIT: Final = 2  # seconds Connect may hold each task poll open

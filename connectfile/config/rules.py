@@ -9,8 +9,8 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectfile.model import APP_MODES, IMPLICIT_TARGET
-from connectfile.schema import memory_message
+from connectfile.config.model import APP_MODES, IMPLICIT_TARGET
+from connectfile.config.schema import memory_message
 
 Path = tuple[str | int, ...]
 Found = Iterator[tuple[Path, str]]

@@ -7,10 +7,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from connectfile import entrypoints
-from connectfile.config import app_key_path
+from connectfile.config.load import app_key_path
+from connectfile.config.model import App, Project
 from connectfile.errors import Issue
-from connectfile.model import App, Project
+from connectfile.files import entrypoints
 
 
 class FileView(Protocol):

@@ -23,8 +23,8 @@ from typing import Final
 import tomlkit
 from tomlkit.exceptions import ParseError
 
+from connectfile.config.model import App
 from connectfile.errors import UsageError
-from connectfile.model import App
 
 log = logging.getLogger("connectfile")
 

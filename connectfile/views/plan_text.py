@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from connectfile.plans import FORMAT_VERSION, Action, AppPlan, Plan, SettingChange
+from connectfile.plans.values import FORMAT_VERSION, Action, AppPlan, Plan, SettingChange
 
 ORPHAN_NOTE = "no longer in connect.toml (left on the server)"
 

@@ -20,8 +20,8 @@ from typing import Final, Literal
 
 from pathspec import GitIgnoreSpec
 
+from connectfile.config.model import App, Project
 from connectfile.errors import Issue, SelectionError
-from connectfile.model import App, Project
 
 # Dropped at every depth unless a leading "/" anchors them to the app root.
 DEFAULT_EXCLUDES: Final[tuple[str, ...]] = (

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import tomlkit
 
-from connectfile import entrypoints
-from connectfile.model import FILE_ENTRYPOINT_TYPES
+from connectfile.config.model import FILE_ENTRYPOINT_TYPES
+from connectfile.files import entrypoints
 
 # Import name -> app type, most specific first: Dash apps import flask, Panel apps bokeh,
 # Gradio apps often fastapi, so the framework built on top wins.

@@ -9,14 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
-from connectfile.diff import LocalFacts, build_plan, needs_env_names, needs_vanity, plan_app
+from connectfile.bundle.prepare import LocalApp, prepare
+from connectfile.config.model import App, Project
 from connectfile.errors import UsageError
-from connectfile.localapp import LocalApp, prepare
-from connectfile.model import App, Project
-from connectfile.plans import Plan
-from connectfile.records import cache_dir, load_record
-from connectfile.remote import TargetSession, read_deployed
-from connectfile.state import DeployedApp, TargetRecord
+from connectfile.plans.diff import LocalFacts, build_plan, needs_env_names, needs_vanity, plan_app
+from connectfile.plans.values import Plan
+from connectfile.remote.records import cache_dir, load_record
+from connectfile.remote.state import DeployedApp, TargetRecord
+from connectfile.remote.target import TargetSession, read_deployed
 
 READERS: Final = 8  # concurrent reads of deployed state; each app costs 3-4 small requests
 

@@ -12,11 +12,9 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError
 
-from connectfile import schema
-from connectfile.config_lines import duplicate_line, format_path, line_map
-from connectfile.config_rules import check_rules, memory_bytes, merge
-from connectfile.errors import ConfigError, Issue
-from connectfile.model import (
+from connectfile.config import schema
+from connectfile.config.lines import duplicate_line, format_path, line_map
+from connectfile.config.model import (
     DEFAULT_API_KEY_ENV,
     IMPLICIT_TARGET,
     App,
@@ -26,6 +24,8 @@ from connectfile.model import (
     Runtime,
     Target,
 )
+from connectfile.config.rules import check_rules, memory_bytes, merge
+from connectfile.errors import ConfigError, Issue
 
 _MEMORY_KEYS = ("memory_request", "memory_limit")
 _FLOAT_KEYS = ("load_factor", "cpu_request", "cpu_limit")

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from connectfile import __version__
-from connectfile.atomic import write_atomic
 from connectfile.errors import UsageError
-from connectfile.plans import (
+from connectfile.files.atomic import write_atomic
+from connectfile.plans.values import (
     Action,
     AppPlan,
     EnvChanges,

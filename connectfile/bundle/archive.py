@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
+from connectfile.bundle.manifest import MANIFEST_NAME
+from connectfile.bundle.prepare import BundleFile, LocalApp
 from connectfile.errors import SelectionError
-from connectfile.localapp import BundleFile, LocalApp
-from connectfile.manifest import MANIFEST_NAME
 
 COMPRESSLEVEL: Final = 6  # fixed, so output bytes do not depend on a library default
 CHUNK: Final = 1 << 20

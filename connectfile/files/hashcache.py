@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 from typing import Final
 
-from connectfile.atomic import write_atomic
-from connectfile.workspace import digest
+from connectfile.files.atomic import write_atomic
+from connectfile.files.walk import digest
 
 log = logging.getLogger("connectfile")
 

@@ -19,7 +19,7 @@ Path = tuple[str | int, ...]
 @functools.cache
 def load_schema() -> dict[str, Any]:
     """The schema shipped in the package (a byte-identical copy of schema/connect.schema.json)."""
-    text = importlib.resources.files("connectfile").joinpath("connect.schema.json")
+    text = importlib.resources.files("connectfile.config").joinpath("connect.schema.json")
     schema: dict[str, Any] = json.loads(text.read_text("utf-8"))
     return schema
 

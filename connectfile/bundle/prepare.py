@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from connectfile import pyenv
-from connectfile.checksums import ChecksumCache
-from connectfile.entrypoints import EntrypointError, manifest_entrypoint
+from connectfile.bundle import python as pyenv
+from connectfile.bundle.manifest import MANIFEST_NAME, build_manifest, to_bytes
+from connectfile.config.model import FILE_ENTRYPOINT_TYPES, App, Project
 from connectfile.errors import SelectionError, UsageError
-from connectfile.manifest import MANIFEST_NAME, build_manifest, to_bytes
-from connectfile.model import FILE_ENTRYPOINT_TYPES, App, Project
-from connectfile.selection import (
+from connectfile.files.entrypoints import EntrypointError, manifest_entrypoint
+from connectfile.files.hashcache import ChecksumCache
+from connectfile.files.selection import (
     Decision,
     Origin,
     Rule,
@@ -32,7 +32,7 @@ from connectfile.selection import (
     is_secret,
     key_origin,
 )
-from connectfile.workspace import Found, check_inside, venv_marker, walk
+from connectfile.files.walk import Found, check_inside, venv_marker, walk
 
 log = logging.getLogger("connectfile")
 

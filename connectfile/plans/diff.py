@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connectfile.manifest import checksums, lookup
-from connectfile.model import App
-from connectfile.plans import (
+from connectfile.bundle.manifest import checksums, lookup
+from connectfile.config.model import App
+from connectfile.plans.values import (
     Action,
     AppPlan,
     EnvChanges,
@@ -19,7 +19,7 @@ from connectfile.plans import (
     Plan,
     SettingChange,
 )
-from connectfile.state import AppRecord, DeployedApp, TargetRecord
+from connectfile.remote.state import AppRecord, DeployedApp, TargetRecord
 
 # Manifest parts compared field by field; anything else is caught by `_manifest_rest`.
 _IGNORED_TOP = frozenset({"files", "locale", "version"})

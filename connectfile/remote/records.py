@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from connectfile.atomic import write_atomic
 from connectfile.errors import UsageError
-from connectfile.state import AppRecord, TargetRecord
+from connectfile.files.atomic import write_atomic
+from connectfile.remote.state import AppRecord, TargetRecord
 
 RECORD_DIR: Final = ".connect"
 RECORD_FORMAT: Final = 1

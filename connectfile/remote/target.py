@@ -12,10 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
-from connectfile.atomic import write_atomic
-from connectfile.client import ConnectClient, ServerUnreachable, make_session
-from connectfile.errors import ConnectApiError, ConnectfileError, UsageError
-from connectfile.model import (
+from connectfile.config.model import (
     DEFAULT_API_KEY_ENV,
     DEFAULT_SERVER_ENV,
     IMPLICIT_TARGET,
@@ -24,7 +21,10 @@ from connectfile.model import (
     Project,
     Target,
 )
-from connectfile.state import AppRecord, DeployedApp
+from connectfile.errors import ConnectApiError, ConnectfileError, UsageError
+from connectfile.files.atomic import write_atomic
+from connectfile.remote.client import ConnectClient, ServerUnreachable, make_session
+from connectfile.remote.state import AppRecord, DeployedApp
 
 DRAFTS_SINCE: Final = (2025, 6)
 
@@ -113,7 +113,7 @@ def open_target(
     env = os.environ if environ is None else environ
     target = resolve_target(project, target_name)
     if target.is_local:
-        from connectfile.emulator.local import start_local
+        from connectfile.remote.local import start_local
 
         emulator = start_local(project.root)
         try:
@@ -217,7 +217,7 @@ def read_deployed(
     """What Connect runs for `app`: settings, env names, vanity URL and active manifest.
 
     `read_env` / `read_vanity` False skip those requests (left empty / None), for callers
-    that know the answer would be ignored (planning asks connectfile.diff).
+    that know the answer would be ignored (planning asks connectfile.plans.diff).
     """
     content = find_existing(client, app, record, owner_guid=owner_guid)
     if content is None:

@@ -6,8 +6,8 @@ import ast
 import re
 from collections.abc import Callable, Collection, Iterator
 
+from connectfile.config.model import FILE_ENTRYPOINT_TYPES, App
 from connectfile.errors import ConnectfileError
-from connectfile.model import FILE_ENTRYPOINT_TYPES, App
 
 # rsconnect-python's preference order (reference/rsconnect-python.md §5).
 PREFERRED_MODULES = ("app", "application", "main", "api")

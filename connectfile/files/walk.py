@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Final
 
 from connectfile.errors import SelectionError
-from connectfile.selection import Decision, Rule, Rules
+from connectfile.files.selection import Decision, Rule, Rules
 
 CHUNK: Final = 1 << 20  # 1 MiB reads keep memory flat whatever the file size
 VENV_MARKERS: Final = ("pyvenv.cfg", "bin/python", "Scripts/python.exe")

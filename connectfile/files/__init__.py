@@ -1,0 +1,1 @@
+"""Stage 2, files: which app files go into the bundle (rules, walk, hash cache, entrypoints)."""

@@ -1,0 +1,1 @@
+"""Stage 4, remote: talking to Connect (HTTP client, target session, deployed state, records)."""

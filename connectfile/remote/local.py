@@ -1,0 +1,10 @@
+"""The product's one seam to the emulator: start a `local` target, or serve one for `emulator`."""
+
+from __future__ import annotations
+
+from connectfile.emulator.faults import FAULTS_FILE, FaultSyntaxError
+from connectfile.emulator.local import LOCAL_DIR, start_local
+from connectfile.emulator.server import Emulator
+from connectfile.emulator.store import StoreError
+
+__all__ = ["FAULTS_FILE", "LOCAL_DIR", "Emulator", "FaultSyntaxError", "StoreError", "start_local"]

@@ -1,0 +1,1 @@
+"""`init`: find apps under a directory and write a commented connect.toml for them."""

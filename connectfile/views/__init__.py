@@ -1,0 +1,1 @@
+"""Stage 7, views: everything the user reads (plan text, JSON, apply progress and summary)."""
