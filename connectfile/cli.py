@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--api-key", help="the administrator's API key (default: generated)")
     p.add_argument("--python-versions", default=None, metavar="V1,V2",
                    help="Python installations the server offers (default: 3.10-3.13 + this one)")
+    p.add_argument("--version", dest="connect_version", default=None, metavar="VERSION",
+                   help="the Connect version to behave as (default: 2025.09.0)")
     return parser
 
 
@@ -174,7 +176,8 @@ def _dispatch(ns: argparse.Namespace, color: bool) -> int:
         from connectfile.commands import emulator
 
         return emulator.run(host=ns.host, port=ns.port, data_dir=ns.data_dir,
-                            api_key=ns.api_key, python_versions=ns.python_versions)
+                            api_key=ns.api_key, python_versions=ns.python_versions,
+                            connect_version=ns.connect_version)
     raise AssertionError(ns.command)  # argparse only accepts the commands above
 
 

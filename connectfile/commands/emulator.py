@@ -6,7 +6,13 @@ import threading
 from pathlib import Path
 
 from connectfile.errors import UsageError
-from connectfile.remote.local import FAULTS_FILE, Emulator, FaultSyntaxError, StoreError
+from connectfile.remote.local import (
+    DEFAULT_VERSION,
+    FAULTS_FILE,
+    Emulator,
+    FaultSyntaxError,
+    StoreError,
+)
 
 
 def _versions(text: str | None) -> list[str] | None:
@@ -22,12 +28,22 @@ def _versions(text: str | None) -> list[str] | None:
     return versions
 
 
+def _connect_version(text: str | None) -> str:
+    if text is None:
+        return DEFAULT_VERSION
+    parts = text.strip().split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+        raise UsageError(f"error: --version: {text!r} is not a Connect version like 2025.09.0")
+    return text.strip()
+
+
 def run(*, host: str, port: int, data_dir: Path, api_key: str | None,
-        python_versions: str | None) -> int:
+        python_versions: str | None, connect_version: str | None = None) -> int:
     versions = _versions(python_versions)
+    version = _connect_version(connect_version)
     try:
         emulator = Emulator(data_dir, api_key=api_key, python_versions=versions, host=host,
-                            port=port, log_requests=True)
+                            port=port, log_requests=True, version=version)
     except (StoreError, FaultSyntaxError) as exc:
         raise UsageError(f"error: --data-dir: {exc}") from None
     try:
@@ -35,7 +51,7 @@ def run(*, host: str, port: int, data_dir: Path, api_key: str | None,
     except OSError as exc:
         raise UsageError(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}; "
                          "pick another --port") from None
-    print(f"Connect emulator listening on {emulator.url}")
+    print(f"Connect emulator (as Connect {version}) listening on {emulator.url}")
     if api_key is None:
         # Generated for this run only; printing it is the point (the user needs it).
         print(f"Administrator API key: {emulator.api_key}")

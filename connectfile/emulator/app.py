@@ -18,13 +18,14 @@ from connectfile.emulator import (
     content,
     deploy,
     environment,
+    lockfile,
     pages,
     settings,
     tasks,
     vanity,
 )
 from connectfile.emulator.context import Ctx, Settings, error_response, json_response
-from connectfile.emulator.errors import ApiError
+from connectfile.emulator.errors import ApiError, NoRoute
 from connectfile.emulator.faults import Faults
 from connectfile.emulator.store import Store
 from connectfile.emulator.tasks import TaskRunner
@@ -50,6 +51,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     (f"{_C}/bundles/<bundle_id>", "DELETE", bundles.delete),
     (f"{_C}/bundles/<bundle_id>/download", "GET", bundles.download),
     (f"{_C}/deploy", "POST", deploy.deploy),
+    (f"{_C}/lockfile", "GET", lockfile.get),
     ("/__api__/v1/tasks/<task_id>", "GET", tasks.get_task),
     (f"{_C}/environment", "GET", environment.get),
     (f"{_C}/environment", "PUT", environment.put),
@@ -114,6 +116,8 @@ class EmulatorApp:
             return handler(ctx, **args)  # type: ignore[no-any-return]
         except ApiError as err:
             return error_response(err)
+        except NoRoute:
+            return _not_found()
         except Exception:
             log.exception("emulator bug while serving %s %s", request.method, request.path)
             return error_response(ApiError(1))

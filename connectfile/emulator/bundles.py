@@ -1,19 +1,23 @@
-"""Bundle endpoints: upload, list, show, delete, download."""
+"""Bundle endpoints: upload (raw or, from 2025.12, multipart with metadata), list, show,
+delete, download."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from typing import Any
 
 from werkzeug.wrappers import Response
 
-from connectfile.emulator import checks, clock, content
+from connectfile.emulator import checks, clock, content, versions
 from connectfile.emulator.archive import is_gzip_tar
 from connectfile.emulator.context import Ctx, json_response
 from connectfile.emulator.errors import ApiError
 from connectfile.emulator.store import State
 
+# The source fields a multipart upload's `metadata` part may set (rsconnect-python.md §7.6).
+SOURCE_FIELDS = ("source", "source_repo", "source_branch", "source_commit")
 _ENV_FIELDS = ("cluster_name", "image_name", "environment_guid", "r_version",
                "r_environment_management", "py_version", "py_environment_management",
                "quarto_version")
@@ -23,6 +27,7 @@ def to_json(state: State, caller: dict[str, Any], record: dict[str, Any]) -> dic
     """The Bundle shape (connect-api.md §5.2; field order of Publisher's 2026 mock)."""
     owner = state["content"].get(record["content_guid"], {})
     built = record.get("py_version") is not None
+    source = record.get("source_metadata") or {}
     out: dict[str, Any] = {
         "id": record["id"],
         "content_guid": record["content_guid"],
@@ -40,8 +45,8 @@ def to_json(state: State, caller: dict[str, Any], record: dict[str, Any]) -> dic
         "quarto_version": None,
         "active": owner.get("bundle_id") == record["id"],
         "size": record["size"],
-        "metadata": {"source": None, "source_repo": None, "source_branch": None,
-                     "source_commit": None, "archive_md5": record["archive_md5"],
+        "metadata": {**{k: source.get(k) for k in SOURCE_FIELDS},
+                     "archive_md5": record["archive_md5"],
                      "archive_sha1": record["archive_sha1"]},
     }
     if caller["user_role"] == "viewer":
@@ -50,26 +55,49 @@ def to_json(state: State, caller: dict[str, Any], record: dict[str, Any]) -> dic
     return out
 
 
-def _archive(ctx: Ctx) -> bytes:
-    # Connect > 2025.11 also takes multipart with an `archive` part (connect-api.md §5.1).
-    if ctx.request.mimetype == "multipart/form-data":
-        part = ctx.request.files.get("archive")
-        if part is None:
-            raise ApiError(135, "Unable to extract the bundle: no `archive` part.")
-        return bytes(part.read())
-    return ctx.request.get_data()
+def _metadata(raw: str) -> dict[str, str | None]:
+    """The source fields of a multipart `metadata` part (a JSON object of strings)."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ApiError(87) from None
+    if not isinstance(value, dict) or not all(v is None or isinstance(v, str)
+                                              for v in value.values()):
+        raise ApiError(121, "The request JSON is invalid: metadata must be an object of "
+                            "strings.")
+    # Keys other than the four source fields (rsconnect's `--metadata team=data`) are accepted
+    # and not returned. [guess: no recording shows what Connect does with them]
+    return {k: value[k] for k in SOURCE_FIELDS if k in value}
+
+
+def _archive(ctx: Ctx) -> tuple[bytes, dict[str, str | None]]:
+    """The archive bytes and the source metadata sent with them."""
+    raw = ctx.request.get_data(cache=True)
+    header = ctx.request.headers.get("X-Content-Checksum")
+    if header and header.strip() != base64.b64encode(hashlib.md5(raw).digest()).decode():
+        raise ApiError(104)
+    # Before 2025.12 a multipart body is just bytes that are not a gzip tar: such a server
+    # answers 135 below, which is what rsconnect-python avoids by sending multipart only to
+    # newer servers. [inferred]
+    if ctx.request.mimetype != "multipart/form-data" \
+            or not ctx.settings.at_least(versions.BUNDLE_METADATA):
+        return raw, {}
+    part = ctx.request.files.get("archive")
+    if part is None:
+        raise ApiError(135, "Unable to extract the bundle: the upload has no `archive` part.")
+    text = ctx.request.form.get("metadata")
+    if text is None and "metadata" in ctx.request.files:
+        text = ctx.request.files["metadata"].read().decode("utf-8", "replace")
+    return bytes(part.read()), _metadata(text) if text is not None else {}
 
 
 def upload(ctx: Ctx, guid: str) -> Response:
     caller = ctx.caller()
     with ctx.store.read() as state:
         content.find_collaborated(state, caller, guid)
-    data = _archive(ctx)
+    data, source = _archive(ctx)
     if not data:
         raise ApiError(125)
-    header = ctx.request.headers.get("X-Content-Checksum")
-    if header and header.strip() != base64.b64encode(hashlib.md5(data).digest()).decode():
-        raise ApiError(104)
     if not is_gzip_tar(data):
         raise ApiError(135)
     if ctx.settings.manifest_errors_at_upload and checks.manifest_of(data) is None:
@@ -81,7 +109,8 @@ def upload(ctx: Ctx, guid: str) -> Response:
         record = {"id": bundle_id, "content_guid": guid, "created_time": clock.now(),
                   "created_by": caller["guid"], "created_by_name": caller["username"],
                   "size": len(data), "archive_md5": hashlib.md5(data).hexdigest(),
-                  "archive_sha1": hashlib.sha1(data).hexdigest(), "py_version": None}
+                  "archive_sha1": hashlib.sha1(data).hexdigest(), "py_version": None,
+                  "source_metadata": source}
         # The file lands before the state that points at it is saved.
         ctx.store.write_bundle(bundle_id, data)
         state["bundles"][bundle_id] = record

@@ -7,22 +7,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectfile.emulator import pyversions
+from connectfile.emulator import pyversions, versions
 from connectfile.emulator.archive import ArchiveError, read_files
 from connectfile.emulator.context import Settings
 
-# connect-api.md §4.6, with the version that introduced each newer mode.
-PYTHON_MODES: dict[str, tuple[int, ...]] = {
-    "python-api": (0,), "python-fastapi": (0,), "python-dash": (0,),
-    "python-streamlit": (0,), "python-bokeh": (0,), "python-shiny": (0,),
-    "python-gradio": (2024, 12), "python-panel": (2024, 12),
-    "jupyter-static": (0,), "jupyter-voila": (0,),
-}
-OTHER_MODES: dict[str, tuple[int, ...]] = {
-    "shiny": (0,), "rmd-shiny": (0,), "rmd-static": (0,), "static": (0,), "api": (0,),
-    "tensorflow-saved-model": (0,), "quarto-shiny": (0,), "quarto-static": (0,),
-    "nodejs": (2026, 4),
-}
+PYTHON_MODES = versions.APP_MODES
+OTHER_MODES = versions.OTHER_MODES
 # Modes whose entrypoint names a file rather than a `module:object`.
 FILE_ENTRYPOINT_MODES = frozenset({"python-streamlit", "python-bokeh", "python-panel",
                                     "jupyter-static", "jupyter-voila"})
@@ -95,10 +85,9 @@ def _load_manifest(files: dict[str, bytes]) -> dict[str, Any]:
 
 def _app_mode(manifest: dict[str, Any], settings: Settings) -> str:
     mode = manifest["metadata"].get("appmode")
-    version = settings.version_tuple()
-    if isinstance(mode, str) and mode in PYTHON_MODES and version >= PYTHON_MODES[mode]:
+    if isinstance(mode, str) and mode in PYTHON_MODES and settings.at_least(PYTHON_MODES[mode]):
         return mode
-    if isinstance(mode, str) and mode in OTHER_MODES and version >= OTHER_MODES[mode]:
+    if isinstance(mode, str) and mode in OTHER_MODES and settings.at_least(OTHER_MODES[mode]):
         # The emulator only offers Python (its server_settings list no R or Quarto).
         raise CheckFailed(f"Unable to deploy {mode} content: this server has no runtime "
                           "for it (the emulator offers Python only)")
@@ -116,7 +105,7 @@ def _python(manifest: dict[str, Any], settings: Settings,
     lines.append(f"Bundle requested Python version {requested}")
     requires = None
     env = manifest.get("environment")
-    if settings.version_tuple() >= (2025, 3) and isinstance(env, dict) \
+    if settings.at_least(versions.PYTHON_REQUIRES) and isinstance(env, dict) \
             and isinstance(env.get("python"), dict):
         requires = env["python"].get("requires")
     try:

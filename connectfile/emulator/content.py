@@ -6,7 +6,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from connectfile.emulator import clock, content_rules
+from connectfile.emulator import clock, content_rules, versions
 from connectfile.emulator.context import Ctx, json_response
 from connectfile.emulator.errors import ApiError
 from connectfile.emulator.store import State
@@ -101,10 +101,19 @@ def content_url(ctx: Ctx, state: State, record: dict[str, Any]) -> str:
     return f"{ctx.base_url}/content/{record['guid']}/"
 
 
+def absent_fields(ctx: Ctx) -> frozenset[str]:
+    """Content fields this server version does not know (versions.CONTENT_FIELDS)."""
+    return frozenset(f for f, since in versions.CONTENT_FIELDS.items()
+                     if not ctx.settings.at_least(since))
+
+
 def to_json(ctx: Ctx, state: State, caller: dict[str, Any], record: dict[str, Any],
             include: tuple[str, ...] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    absent = absent_fields(ctx)
     for key in FIELD_ORDER:
+        if key in absent:
+            continue
         if key == "content_url":
             out[key] = content_url(ctx, state, record)
         elif key == "dashboard_url":
@@ -115,7 +124,8 @@ def to_json(ctx: Ctx, state: State, caller: dict[str, Any], record: dict[str, An
             out[key] = record.get(key)
     if caller["user_role"] == "viewer":
         for key in RUNTIME_FIELDS:
-            out[key] = None
+            if key in out:
+                out[key] = None
     if "owner" in include:
         owner = state["users"].get(record["owner_guid"], {})
         out["owner"] = {k: owner.get(k) for k in ("guid", "username", "first_name", "last_name")}
@@ -163,7 +173,8 @@ def list_content(ctx: Ctx) -> Response:
 def create(ctx: Ctx) -> Response:
     caller = ctx.caller()
     require_publisher(caller)
-    body = content_rules.check_fields(_body(ctx), update=False)
+    body = content_rules.check_fields(_body(ctx), update=False,
+                                      absent=absent_fields(ctx))
     with ctx.store.mutate() as state:
         record = new_record(state, caller["guid"])
         record.update(body)
@@ -184,7 +195,8 @@ def get(ctx: Ctx, guid: str) -> Response:
 
 def update(ctx: Ctx, guid: str) -> Response:
     caller = ctx.caller()
-    body = content_rules.check_fields(_body(ctx), update=True)
+    body = content_rules.check_fields(_body(ctx), update=True,
+                                      absent=absent_fields(ctx))
     with ctx.store.mutate() as state:
         record = find_editable(state, caller, guid)
         merged = {**record, **body}

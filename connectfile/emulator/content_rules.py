@@ -64,12 +64,19 @@ READ_ONLY = frozenset({
 })
 
 
-def check_fields(body: Any, *, update: bool) -> dict[str, Any]:
-    """Type-check a create/update body; unknown fields are refused like strict servers do."""
+def check_fields(body: Any, *, update: bool,
+                 absent: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Type-check a create/update body; unknown fields are refused like strict servers do.
+
+    `absent` names fields this server version does not have yet (versions.CONTENT_FIELDS):
+    they are unknown fields to it.
+    """
     if not isinstance(body, dict):
         raise ApiError(121)
     allowed = {**SETTABLE, **UPDATE_ONLY} if update else SETTABLE
     for key, value in body.items():
+        if key in absent:
+            raise ApiError(121, f"The request JSON is invalid: unknown field {key!r}.")
         if key in READ_ONLY:
             raise ApiError(53, f"Immutable field cannot be changed: {key}.")
         if key not in allowed:

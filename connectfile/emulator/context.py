@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from connectfile.emulator import users
+from connectfile.emulator import users, versions
 from connectfile.emulator.errors import ApiError
 from connectfile.emulator.store import Store
 
@@ -45,13 +45,14 @@ class Settings:
     manifest_errors_at_upload: bool = False
 
     def version_tuple(self) -> tuple[int, ...]:
-        parts = []
-        for piece in self.version.split("-")[0].split("+")[0].split("."):
-            parts.append(int(piece) if piece.isdigit() else 0)
-        return tuple(parts)
+        return versions.parse(self.version)
+
+    def at_least(self, gate: versions.Version) -> bool:
+        """Whether this server's version has the feature introduced at `gate` (versions.py)."""
+        return self.version_tuple() >= gate
 
     def supports_drafts(self) -> bool:
-        return self.version_tuple() >= (2025, 6)
+        return self.at_least(versions.DRAFTS)
 
 
 @dataclass

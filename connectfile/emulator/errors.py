@@ -70,3 +70,7 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, object]:
         return {"code": self.code, "error": self.message, "payload": None}
+
+
+class NoRoute(Exception):
+    """The route does not exist on this server version: answered like the router's own 404."""

@@ -16,7 +16,8 @@ from connectfile.emulator.local import start_local
 
 def test_command_prints_url_and_key_and_serves(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "connectfile", "emulator", "--port", "0",
-           "--data-dir", str(tmp_path / "data"), "--python-versions", "3.11.9,3.12.4"]
+           "--data-dir", str(tmp_path / "data"), "--python-versions", "3.11.9,3.12.4",
+           "--version", "2025.12.0"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -29,6 +30,8 @@ def test_command_prints_url_and_key_and_serves(tmp_path: Path) -> None:
         py = requests.get(f"{url}/__api__/v1/server_settings/python",
                           headers={"Authorization": f"Key {key}"}, timeout=5).json()
         assert [i["version"] for i in py["installations"]] == ["3.11.9", "3.12.4"]
+        settings = requests.get(f"{url}/__api__/server_settings", timeout=5).json()
+        assert settings["version"] == "2025.12.0"
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)
@@ -47,6 +50,14 @@ def test_command_does_not_echo_a_given_key(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
     assert "s3cret" not in "".join(lines) + out + err
+
+
+def test_command_rejects_a_bad_connect_version(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "connectfile", "emulator", "--data-dir",
+                           str(tmp_path), "--version", "latest"],
+                          capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "--version" in done.stderr
 
 
 def test_command_rejects_bad_python_versions(tmp_path: Path) -> None:

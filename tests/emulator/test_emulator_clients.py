@@ -118,8 +118,15 @@ APPS = {
 
 
 @pytest.mark.parametrize("kind", sorted(APPS))
-def test_rsconnect_deploys_each_app_kind(emulator: Emulator, tmp_path: Path, kind: str) -> None:
+def test_rsconnect_deploys_each_app_kind(tmp_path: Path, kind: str) -> None:
     pytest.importorskip("rsconnect", reason="rsconnect-python comes with the test extra")
+    # Panel needs Connect 2025.11.0 (versions.APP_MODES); the others deploy to the default.
+    version = "2025.11.0" if kind == "panel" else "2025.09.0"
+    with Emulator(tmp_path / "data", version=version, task_step_delay=0) as emulator:
+        _deploy_kind(emulator, tmp_path, kind)
+
+
+def _deploy_kind(emulator: Emulator, tmp_path: Path, kind: str) -> None:
     name, source, mode, extra = APPS[kind]
     app_dir, home = tmp_path / kind, tmp_path / "home"
     app_dir.mkdir()

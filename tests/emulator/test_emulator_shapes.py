@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,14 @@ def same_shape(ours: Any, recorded: Any, where: str = "$") -> list[str]:
 
 
 @pytest.fixture
-def deployed(emulator: Emulator) -> dict[str, Any]:
-    """A deployed content item, its bundle and its task, as the admin sees them."""
+def deployed(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A deployed content item, its bundle and its task, as the admin of a 2026 server sees
+    them (the recordings have the 2026 field set)."""
+    with Emulator(tmp_path, version="2026.04.0", task_step_delay=0) as emu:
+        yield _deployed(emu)
+
+
+def _deployed(emulator: Emulator) -> dict[str, Any]:
     h = {"Authorization": f"Key {emulator.api_key}"}
     api = f"{emulator.url}/__api__/v1"
     guid = requests.post(f"{api}/content", json={"name": "shapes", "title": "Shapes"},
@@ -92,3 +99,12 @@ def test_no_fields_beyond_the_2026_content_shape(deployed: dict[str, Any]) -> No
     assert set(deployed["task"]) == set(fixture("task-finished.json"))
     # `privileges` is a /v1/user-only field (reference §3).
     assert set(deployed["user"]) - set(fixture("user.json")) == {"privileges"}
+
+
+def test_2025_09_content_is_the_2026_shape_without_the_2026_fields(emulator: Emulator) -> None:
+    h = {"Authorization": f"Key {emulator.api_key}"}
+    item = requests.post(f"{emulator.url}/__api__/v1/content", json={"name": "older"},
+                         headers=h).json()
+    new_fields = {"draft_marker_enabled", "metrics_collection_enabled", "notify_on_share",
+                  "otel_enabled", "node_version"}
+    assert set(item) == set(fixture("content-details.json")) - new_fields
