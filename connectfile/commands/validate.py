@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
-import re
-from collections.abc import Mapping
 from pathlib import Path
 
-from connectfile.bundle.prepare import select_files
 from connectfile.commands.common import load
-from connectfile.config.model import Project
-from connectfile.engine.checks import RemoteFacts, check_project, check_remote
-from connectfile.errors import ConfigError, Issue, SelectionError, UsageError
-from connectfile.files.entrypoints import EntrypointError
+from connectfile.engine.validation import validate_offline, validate_online
+from connectfile.errors import ConfigError, UsageError
 
 log = logging.getLogger("connectfile")
 
@@ -24,110 +19,19 @@ def run(*, config: Path | None, online: bool, target: str | None) -> int:
     if target is not None and target not in {t.name for t in project.targets}:
         known = ", ".join(t.name for t in project.targets)
         raise UsageError(f"error: no target {target!r} in {project.source} (targets: {known})")
-    report = check_project(project, DiskView(project.root), os.environ)
-    issues = list(report.errors)
-    if not issues:
-        issues = _selection_issues(project)
-    for warning in report.warnings:
+    found = validate_offline(project, os.environ)
+    for warning in found.warnings:
         log.warning(warning)
-    if issues:
-        raise ConfigError(issues)
+    if found.errors:
+        raise ConfigError(found.errors)
     apps = len(project.apps)
     targets = len(project.targets)
     summary = (f"{project.source} is valid: {apps} app{'s' * (apps != 1)}, "
                f"{targets} target{'s' * (targets != 1)}")
     if online:
-        facts = _remote_facts(project, target)
-        remote_issues = check_remote(project, facts)
+        facts, remote_issues = validate_online(project, target)
         if remote_issues:
             raise ConfigError(remote_issues)
         summary += f"; {facts.server} (target {facts.target}) accepts them"
     print(summary + ".")
     return 0
-
-
-def _remote_facts(project: Project, target: str | None) -> RemoteFacts:
-    """Open the target (server, key and role are checked there) and ask about each app."""
-    from connectfile.bundle import python as pyenv
-    from connectfile.remote import target as remote  # the HTTP edge, only needed with --online
-
-    with remote.open_target(project, target) as session:
-        client = session.client
-        settings = client.python_settings()
-        installations = settings.get("installations")
-        versions = tuple(str(i.get("version")) for i in installations or ()
-                         if isinstance(i, dict) and i.get("version"))
-        wanted: dict[str, tuple[str, str]] = {}
-        existing: dict[str, Mapping[str, object] | None] = {}
-        missing: set[str] = set()
-        for app in project.apps_for(session.target.name):
-            directory = project.root / app.path
-            if app.python or (directory / ".python-version").is_file():
-                info = pyenv.resolve_python(app, directory, python=None)
-                wanted[app.key] = (info.version, info.source)
-            if app.guid is not None:
-                existing[app.key] = client.get_content(app.guid)
-                if existing[app.key] is None:
-                    missing.add(app.key)
-            else:
-                existing[app.key] = client.find_content(app.name, session.user_guid)
-        return RemoteFacts(target=session.target.name, server=session.server_url,
-                           python_versions=versions, wanted_python=wanted, existing=existing,
-                           missing_guids=frozenset(missing))
-
-
-def _selection_issues(project: Project) -> list[Issue]:
-    """Run the real file selection, which also meets symlinks deep inside app directories."""
-    issues: list[Issue] = []
-    located = re.compile(rf"^{re.escape(project.source)}:(\d+): (.*)$", re.DOTALL)
-    for app in project.apps:
-        try:
-            select_files(project, app)
-        except (SelectionError, EntrypointError) as exc:
-            match = located.match(str(exc))
-            if match:
-                issues.append(Issue(source=project.source, line=int(match.group(1)), path="",
-                                    message=match.group(2)))
-            else:
-                issues.append(Issue(source=project.source, line=project.line_of(f"apps.{app.key}"),
-                                    path=f"apps.{app.key}", message=str(exc)))
-    return issues
-
-
-class DiskView:
-    """The project tree on disk, answering checks.FileView's questions."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.real_root = root.resolve()
-
-    def _path(self, rel: str) -> Path:
-        return self.root / rel
-
-    def kind(self, path: str) -> str | None:
-        full = self._path(path)
-        if full.is_dir():
-            return "dir"
-        return "file" if full.is_file() else None
-
-    def escapes(self, path: str) -> bool:
-        try:
-            resolved = self._path(path).resolve()
-        except (OSError, RuntimeError):  # symlink loops
-            return False
-        return not resolved.is_relative_to(self.real_root)
-
-    def read_text(self, path: str) -> str | None:
-        full = self._path(path)
-        if not full.is_file():
-            return None
-        try:
-            return full.read_text("utf-8", errors="replace")
-        except OSError:
-            return None
-
-    def file_names(self, path: str) -> list[str]:
-        try:
-            return sorted(e.name for e in os.scandir(self._path(path)) if e.is_file())
-        except OSError:
-            return []

@@ -1,0 +1,55 @@
+"""A saved plan applies only to the config, server and files it was made for."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from connectfile.bundle.prepare import LocalApp, prepare
+from connectfile.config.model import Project
+from connectfile.engine.planning import config_digest
+from connectfile.errors import StalePlanError, UsageError
+from connectfile.plans.values import Action, Plan
+from connectfile.remote.target import TargetSession
+
+
+def check_saved(
+    plan: Plan, project: Project, session: TargetSession, apps: Sequence[str]
+) -> Plan:
+    """A saved plan applies only to the config and server it was made for."""
+    if plan.config_digest and plan.config_digest != config_digest(project):
+        raise StalePlanError(
+            f"error: the saved plan is stale, nothing was changed: {project.source} changed "
+            "since the plan was made; run `connectfile plan` again"
+        )
+    # The embedded emulator's port changes every run; a local plan is bound to its name only.
+    same_server = session.target.is_local or plan.server == session.server_url
+    if plan.target != session.target.name or not same_server:
+        raise StalePlanError(
+            f"error: the saved plan was made for target {plan.target!r} ({plan.server}), not "
+            f"{session.target.name!r} ({session.server_url}); nothing was changed"
+        )
+    if apps:
+        unknown = sorted(set(apps) - {a.key for a in plan.apps})
+        if unknown:
+            raise UsageError(f"error: --app {', '.join(unknown)}: not in the saved plan")
+        plan = replace(plan, apps=tuple(a for a in plan.apps if a.key in apps))
+    return plan
+
+
+def prepare_saved(
+    project: Project, plan: Plan, target: str, python: str | None, force_generate: bool
+) -> dict[str, LocalApp]:
+    """Prepare the saved plan's apps again: their digests show whether files moved since."""
+    apps = {a.key: a for a in project.apps_for(target)}
+    gone = sorted(a.key for a in plan.apps if a.key not in apps)
+    if gone:
+        raise StalePlanError(
+            f"error: the saved plan is stale, nothing was changed: {', '.join(gone)} no longer "
+            f"in {project.source}; run `connectfile plan` again"
+        )
+    return {
+        a.key: prepare(project, apps[a.key], python=python, force_generate=force_generate)
+        for a in plan.apps
+        if a.action is not Action.REFUSED
+    }
