@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,11 +63,25 @@ def entrypoint_file(entrypoint: str, files: dict[str, bytes]) -> str | None:
     """
     if entrypoint in files:
         return entrypoint
+    if entrypoint.startswith(EXPRESS_PREFIX):
+        # Shiny Express: py-shiny serves `shiny.express.app:<escaped file name>`
+        # (reference/rsconnect-python.md §1.3, observed `app_2e_py` for app.py).
+        name = _unescape(entrypoint[len(EXPRESS_PREFIX):])
+        return name if name in files else None
     base = entrypoint.split(":", 1)[0].replace(".", "/")
     for candidate in (f"{base}.py", f"{base}/__init__.py"):
         if candidate in files:
             return candidate
     return None
+
+
+EXPRESS_PREFIX = "shiny.express.app:"
+_ESCAPE = re.compile(r"_([0-9a-f]+)_")
+
+
+def _unescape(name: str) -> str:
+    """`app_2e_py` -> `app.py`: each `_<hex>_` is the character with that code."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), name)
 
 
 def _load_manifest(files: dict[str, bytes]) -> dict[str, Any]:
@@ -188,4 +203,6 @@ def _check(data: bytes | None, settings: Settings, lines: list[str]) -> BuildRes
 def _expected_file(entrypoint: str) -> str:
     if entrypoint.endswith((".py", ".ipynb")):
         return entrypoint
+    if entrypoint.startswith(EXPRESS_PREFIX):
+        return _unescape(entrypoint[len(EXPRESS_PREFIX):])
     return entrypoint.split(":", 1)[0].replace(".", "/") + ".py"

@@ -134,6 +134,8 @@ def test_manifest_errors_at_upload_switch(tmp_path: Path) -> None:
     ({"app.py": FLASK_APP, "requirements.txt": REQUIREMENTS}, {"appmode": "python-fastapi",
                                                                "entrypoint": "app"}),
     ({"app.py": FLASK_APP, "reqs/prod.txt": REQUIREMENTS}, {"package_file": "reqs/prod.txt"}),
+    ({"my-app.py": FLASK_APP, "requirements.txt": REQUIREMENTS},
+     {"appmode": "python-shiny", "entrypoint": "shiny.express.app:my_2d_app_2e_py"}),
 ])
 def test_valid_layouts(emulator: Emulator, files: dict[str, bytes], args: dict[str, Any]) -> None:
     api = Api(emulator, emulator.api_key)
@@ -142,6 +144,15 @@ def test_valid_layouts(emulator: Emulator, files: dict[str, bytes], args: dict[s
     assert task["code"] == 0, task["error"]
     assert api.call("GET", f"/v1/content/{guid}").json()["app_mode"] \
         == args.get("appmode", "python-api")
+
+
+def test_missing_express_file(emulator: Emulator) -> None:
+    api = Api(emulator, emulator.api_key)
+    guid = api.create()["guid"]
+    broken = bundle(appmode="python-shiny", entrypoint="shiny.express.app:ui_2e_py")
+    task = api.deploy(emulator, guid, api.upload(guid, broken))
+    assert "Cannot find the entrypoint 'shiny.express.app:ui_2e_py' in the bundle " \
+        "(looked for ui.py)" in task["error"]
 
 
 def test_python_matching(tmp_path: Path) -> None:
