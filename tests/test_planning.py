@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from connectfile.config.load import load_project
 from connectfile.config.model import App, Project
-from connectfile.engine.planning import check_secrets, config_digest, select_apps
+from connectfile.engine.planning import check_secrets, select_apps
 from connectfile.errors import UsageError
+from connectfile.plans.diff import config_digest
 
 
 def project(root: Path = Path("/nowhere")) -> Project:
@@ -51,6 +53,24 @@ def test_every_unset_or_empty_secret_is_listed_with_its_line() -> None:
 
 def test_config_digest_is_sha256_of_the_file(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "connect.toml").write_bytes(b"version = 1\n")
+    data = b'version = 1\n[apps.web]\ntype = "flask"\n'
+    (tmp_path / "connect.toml").write_bytes(data)
     monkeypatch.chdir(tmp_path)
-    assert config_digest(project(tmp_path)) == hashlib.sha256(b"version = 1\n").hexdigest()
+    assert config_digest(load_project(Path("connect.toml"))) == hashlib.sha256(data).hexdigest()
+
+
+def test_config_digest_is_of_the_bytes_parsed_not_of_a_guessed_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A config named other than connect.toml, in a directory other than the cwd, with CRLF
+    # line ends: the digest is of exactly the bytes read, even after the file moves on.
+    data = b'version = 1\r\n[apps.web]\r\ntype = "flask"\r\n'
+    (tmp_path / "conf").mkdir()
+    config = tmp_path / "conf" / "prod.toml"
+    config.write_bytes(data)
+    (tmp_path / "conf" / "connect.toml").write_bytes(b"version = 1\n# a decoy\n")
+    monkeypatch.chdir(tmp_path)
+    loaded = load_project(Path("conf/prod.toml"))
+    assert loaded.path == Path("conf/prod.toml")
+    assert loaded.config_bytes == data
+    config.write_bytes(data + b"# edited later\n")
+    assert config_digest(loaded) == hashlib.sha256(data).hexdigest()

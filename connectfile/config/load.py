@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -39,11 +40,21 @@ def load_project(path: Path) -> Project:
             source = os.path.relpath(path)
         except ValueError:  # another drive on Windows
             source = str(path)
-    return parse_project(path.read_text("utf-8"), source=source, root=path.absolute().parent)
+    data = path.read_bytes()
+    # The same text read_text() would give (universal newlines), but the bytes are kept.
+    text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    return parse_project(text, source=source, root=path.absolute().parent, path=path,
+                         config_bytes=data)
 
 
-def parse_project(text: str, *, source: str, root: Path) -> Project:
-    """Parse connect.toml `text`; raise ConfigError listing every problem, sorted by line."""
+def parse_project(
+    text: str, *, source: str, root: Path, path: Path | None = None,
+    config_bytes: bytes | None = None,
+) -> Project:
+    """Parse connect.toml `text`; raise ConfigError listing every problem, sorted by line.
+
+    `config_bytes` are the bytes `text` was decoded from (its UTF-8 encoding when omitted).
+    """
     try:
         data: dict[str, Any] = tomlkit.parse(text).unwrap()
     except TOMLKitError as exc:
@@ -58,7 +69,9 @@ def parse_project(text: str, *, source: str, root: Path) -> Project:
     issues += [issue(path, message) for path, message in check_rules(data)]
     if issues:
         raise ConfigError(issues)
-    return _build(data, source=source, root=root, lines=lines)
+    project = _build(data, source=source, root=root, lines=lines)
+    raw = text.encode("utf-8") if config_bytes is None else config_bytes
+    return replace(project, path=path, config_bytes=raw)
 
 
 def app_key_path(project: Project, app_key: str, key: str, target: str | None = None) -> str:

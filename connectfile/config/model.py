@@ -145,7 +145,8 @@ class Project:
     `apps` are merged without any target; `target_apps[T]` holds the apps as merged for
     target T (present for every declared target). `lines` maps dotted key paths
     (`apps.web.runtime.max_processes`) to their 1-based line in `source`, so checks made
-    after parsing can point at the right line.
+    after parsing can point at the right line. `path` and `config_bytes` are the file and the
+    exact bytes that were parsed: the saved-plan digest is taken from them, never re-read.
     """
 
     source: str  # the config file's path as shown in messages
@@ -155,6 +156,8 @@ class Project:
     apps: tuple[App, ...]
     target_apps: Mapping[str, tuple[App, ...]] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)
+    path: Path | None = None  # the file parsed; None when parsed from text in memory
+    config_bytes: bytes = b""  # exactly the bytes parsed (before newline translation)
 
     def line_of(self, path: str) -> int:
         """The line of `path`, else of its nearest ancestor key, else 0."""

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Final
 
 from connectfile.bundle.prepare import LocalApp, prepare
 from connectfile.config.model import App, Project
 from connectfile.errors import UsageError
-from connectfile.plans.diff import LocalFacts, build_plan, needs_env_names, needs_vanity, plan_app
+from connectfile.plans.diff import (
+    LocalFacts,
+    build_plan,
+    config_digest,
+    needs_env_names,
+    needs_vanity,
+    plan_app,
+)
 from connectfile.plans.values import Plan
 from connectfile.remote.records import cache_dir, load_record
 from connectfile.remote.state import DeployedApp, TargetRecord
@@ -140,11 +145,3 @@ def check_secrets(project: Project, apps: Sequence[App], environ: Mapping[str, s
     ]
     if problems:
         raise UsageError("\n".join(problems))
-
-
-def config_digest(project: Project) -> str:
-    """sha256 of the connect.toml bytes; a saved plan is refused when it moves."""
-    path = Path(project.source)
-    if not path.is_absolute() and not path.is_file():
-        path = project.root / path.name
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from connectfile.bundle.prepare import LocalApp, prepare
 from connectfile.config.model import Project
-from connectfile.engine.planning import config_digest
 from connectfile.errors import StalePlanError, UsageError
+from connectfile.plans.diff import config_digest
 from connectfile.plans.values import Action, Plan
 from connectfile.remote.target import TargetSession
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectfile.bundle.manifest import checksums, lookup
-from connectfile.config.model import App
+from connectfile.config.model import App, Project
 from connectfile.plans.values import (
     Action,
     AppPlan,
@@ -45,6 +45,11 @@ def settings_digest(settings: Mapping[str, Any], keys: Iterable[str]) -> str:
     picked = {k: _canonical(settings.get(k)) for k in sorted(keys)}
     text = json.dumps(picked, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def config_digest(project: Project) -> str:
+    """sha256 of the exact connect.toml bytes parsed; a saved plan is refused when it moves."""
+    return hashlib.sha256(project.config_bytes).hexdigest()
 
 
 def normalize_vanity(path: str) -> str:
