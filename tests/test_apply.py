@@ -316,6 +316,27 @@ def test_json_outcome_document(project: Project) -> None:
     assert app["url"].startswith(project.emu.url)
 
 
+def test_apply_reads_the_deployment_record_once(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert project.apply()[0] == 0
+    (project.root / "apps" / "beta-api" / "main.py").write_text("# edited\n" + APPS["beta-api"][2])
+    record = project.root / ".connect" / "emu.json"
+    reads: list[Path] = []
+    read_text = Path.read_text
+
+    def counted(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self == record:
+            reads.append(self)
+        return read_text(self, *args, **kwargs)
+
+    # A counting wrapper, not a fake: the record is still read from disk.
+    monkeypatch.setattr(Path, "read_text", counted)
+    code, _, err = project.apply()
+    assert code == 0, err
+    assert len(reads) == 1
+
+
 class _Terminal:
     def __init__(self) -> None:
         self.isatty = lambda: True

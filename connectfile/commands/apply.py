@@ -44,13 +44,14 @@ def run(
         target = saved.target
     with open_target(project, target) as session:
         if saved is None:
-            plan, locals_ = plan_target(project, session, apps=apps, python=python,
-                                        force_generate=force_generate,
-                                        resend_secrets=resend_secrets)
+            planned = plan_target(project, session, apps=apps, python=python,
+                                  force_generate=force_generate,
+                                  resend_secrets=resend_secrets)
+            plan, locals_, record = planned.plan, planned.prepared, planned.record
         else:
             plan = check_saved(saved, project, session, apps)
             locals_ = prepare_saved(project, plan, session.target.name, python, force_generate)
-        record = load_record(project.root, session.target.name, server=session.record_server)
+            record = load_record(project.root, session.target.name, server=session.record_server)
         if not as_json:
             print(render_plan(plan, color=color), end="")
         if not plan.has_changes:

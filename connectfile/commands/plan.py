@@ -36,8 +36,8 @@ def run(
 ) -> int:
     project = load_project(find_config(config))
     with open_target(project, target) as session:
-        plan, _ = plan_target(project, session, apps=apps, python=python,
-                              force_generate=force_generate)
+        plan = plan_target(project, session, apps=apps, python=python,
+                           force_generate=force_generate).plan
     if out is not None:
         save_plan(out, plan)
     if as_json:

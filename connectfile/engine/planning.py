@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Final
 
 from connectfile.bundle.prepare import LocalApp, prepare
@@ -26,6 +27,15 @@ from connectfile.remote.target import TargetSession, read_deployed
 READERS: Final = 8  # concurrent reads of deployed state; each app costs 3-4 small requests
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Planned:
+    """A plan and what apply needs to carry it out, so apply reads nothing a second time."""
+
+    plan: Plan
+    prepared: Mapping[str, LocalApp]  # app key -> its prepared local state
+    record: TargetRecord | None  # the deployment record the plan was made against
+
+
 def plan_target(
     project: Project,
     session: TargetSession,
@@ -35,8 +45,8 @@ def plan_target(
     force_generate: bool,
     resend_secrets: bool = False,
     environ: Mapping[str, str] | None = None,
-) -> tuple[Plan, dict[str, LocalApp]]:
-    """The plan for the selected apps (all when `apps` is empty) and their prepared local state."""
+) -> Planned:
+    """The plan for the selected apps (all when `apps` is empty) and what apply needs with it."""
     target = session.target.name
     selected = select_apps(project, target, apps)
     check_secrets(project, selected, os.environ if environ is None else environ)
@@ -57,7 +67,7 @@ def plan_target(
         deployed = [future.result() for future in reads]
     plan = _diff(project, session, selected=selected, record=record, locals_=locals_,
                  deployed=deployed, resend_secrets=resend_secrets)
-    return plan, locals_
+    return Planned(plan=plan, prepared=locals_, record=record)
 
 
 def _diff(
