@@ -114,3 +114,27 @@ def test_init_without_apps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["init", str(tmp_path)]) == 1
     assert capsys.readouterr().err.startswith(f"error: no apps found under {tmp_path}")
     assert not (tmp_path / "connect.toml").exists()
+
+
+def test_init_skips_every_directory_the_bundle_excludes_by_default() -> None:
+    from connectfile.files.selection import DEFAULT_EXCLUDES
+    from connectfile.scaffold.discover import SKIP_DIRS
+
+    directories = {p.strip("/") for p in DEFAULT_EXCLUDES if p.endswith("/")}
+    assert directories <= SKIP_DIRS
+
+
+@pytest.mark.parametrize("marker", ["pyvenv.cfg", "bin/python", "Scripts/python.exe"])
+def test_init_skips_a_virtualenv_by_the_same_markers_as_the_walk(
+    tmp_path: Path, marker: str
+) -> None:
+    from connectfile.scaffold.discover import find_apps
+
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    env = tmp_path / "env"
+    (env / marker).parent.mkdir(parents=True, exist_ok=True)
+    (env / marker).write_text("")
+    (env / "lib").mkdir()
+    (env / "lib" / "app.py").write_text("import streamlit as st\n")
+    assert [a.path for a in find_apps(tmp_path)] == ["web"]
