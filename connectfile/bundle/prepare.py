@@ -77,6 +77,11 @@ class Selection:
     rules: Rules
     venv_dirs: Mapping[str, str]
     secrets_skipped: tuple[str, ...]
+    requirements: str  # the requirements file's bundle path
+
+    def generates_requirements(self, force_generate: bool = False) -> bool:
+        """Whether deploying freezes requirements: forced, or no requirements file is kept."""
+        return force_generate or all(f.dest != self.requirements for f in self.kept)
 
 
 def app_directory(project: Project, app: App) -> Path:
@@ -128,6 +133,7 @@ def select_files(project: Project, app: App) -> Selection:
         directory=directory, entrypoint=entrypoint,
         kept=tuple(chosen[k] for k in sorted(chosen)), dropped=tuple(dropped_decisions),
         rules=rules, venv_dirs=tree.venv_dirs, secrets_skipped=secrets,
+        requirements=requirements,
     )
 
 
@@ -207,9 +213,8 @@ def prepare(
     chosen = select_files(project, app)
     _warn_secrets(chosen)
     info = pyenv.resolve_python(app, chosen.directory, python=python)
-    requirements = PurePosixPath(app.requirements).as_posix()
-    on_disk = {f.dest: f for f in chosen.kept}
-    generated = force_generate or requirements not in on_disk
+    requirements = chosen.requirements
+    generated = chosen.generates_requirements(force_generate)
     files: list[BundleFile] = []
     cache = ChecksumCache.for_app(project.root, app.key)
     for found in chosen.kept:

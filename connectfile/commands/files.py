@@ -25,10 +25,10 @@ def run(*, config: Path | None, app: str, why: str | None) -> int:
     width = max((len(size_text(size)) for size, _ in rows), default=1)
     for size, dest in rows:
         print(f"{size_text(size):>{width}}  {dest}")
-    requirements = Path(chosen.requirements).as_posix()
-    generated = requirements not in {f.dest for f in selection.kept}
+    generated = selection.generates_requirements()
     if generated:
-        print(f"{'?':>{width}}  {requirements} (generated with pip freeze when deploying)")
+        print(f"{'?':>{width}}  {selection.requirements} "
+              "(generated with pip freeze when deploying)")
     total = sum(size for size, _ in rows)
     count = len(rows) + (1 if generated else 0)
     plural = "" if count == 1 else "s"
