@@ -13,7 +13,6 @@ import hashlib
 import io
 import os
 import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
@@ -21,6 +20,7 @@ from typing import IO, Final
 from connectfile.bundle.manifest import MANIFEST_NAME
 from connectfile.bundle.prepare import BundleFile, LocalApp
 from connectfile.errors import SelectionError
+from connectfile.files.atomic import atomic_file
 
 COMPRESSLEVEL: Final = 6  # fixed, so output bytes do not depend on a library default
 CHUNK: Final = 1 << 20
@@ -87,30 +87,20 @@ def _member(name: str, size: int) -> tarfile.TarInfo:
 
 
 def write_bundle(local: LocalApp, out: Path) -> BundleInfo:
-    """Write `local`'s bundle to `out` atomically (temp file + os.replace) and describe it."""
+    """Write `local`'s bundle to `out` atomically and describe it."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            counting = _Counting(raw)
-            with (
-                gzip.GzipFile(filename="", mode="wb", fileobj=counting,
-                              compresslevel=COMPRESSLEVEL, mtime=0) as gz,
-                tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
-            ):
-                tar.addfile(_member(MANIFEST_NAME, len(local.manifest_bytes)),
-                            io.BytesIO(local.manifest_bytes))
-                for f in local.files:
-                    _add(tar, f)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_file(out) as raw:
+        counting = _Counting(raw)
+        with (
+            gzip.GzipFile(filename="", mode="wb", fileobj=counting,
+                          compresslevel=COMPRESSLEVEL, mtime=0) as gz,
+            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+        ):
+            tar.addfile(_member(MANIFEST_NAME, len(local.manifest_bytes)),
+                        io.BytesIO(local.manifest_bytes))
+            for f in local.files:
+                _add(tar, f)
     return BundleInfo(path=out, size=counting.size, md5=counting.md5.hexdigest())
 
 
