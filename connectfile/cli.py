@@ -101,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resend-secrets", action="store_true", help="send secret values again")
     _python_flags(p)
 
+    p = sub.add_parser("import", help="turn Publisher configs or rsconnect records into apps")
+    p.add_argument("--from-publisher", type=Path, metavar="DIR",
+                   help="read DIR's .posit/publish/*.toml and their deployment records")
+    p.add_argument("--from-rsconnect", type=Path, metavar="DIR",
+                   help="read DIR's rsconnect-python/*.json records and [tool.rsconnect]")
+    p.add_argument("--dry-run", action="store_true", help="print the TOML instead of writing it")
+
     p = sub.add_parser("emulator", help="run the local Connect-compatible server")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3939)
@@ -172,6 +179,11 @@ def _dispatch(ns: argparse.Namespace, color: bool) -> int:
                          auto_approve=ns.auto_approve, parallelism=ns.parallelism,
                          as_json=ns.json, color=color, resend_secrets=ns.resend_secrets,
                          force_generate=ns.force_generate, python=ns.python)
+    if ns.command == "import":
+        from connectfile.commands import import_peers
+
+        return import_peers.run(config=ns.config, publisher=ns.from_publisher,
+                                rsconnect=ns.from_rsconnect, dry_run=ns.dry_run)
     if ns.command == "emulator":
         from connectfile.commands import emulator
 

@@ -1,0 +1,3 @@
+import dash
+
+app = dash.Dash(__name__)
