@@ -136,6 +136,26 @@ def test_online_against_the_local_emulator(tmp_path: Path, capsys: pytest.Captur
     assert out.endswith(" (target local) accepts them.\n")
 
 
+def test_online_finds_existing_content_through_the_record(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Deployed as "web", then renamed and retyped: plan and apply find the content through
+    # .connect/local.json, and so must validate --online (by name it would find nothing).
+    config = ('version = 1\n[targets.local]\nserver = "local"\n[defaults]\npython = "3.11"\n'
+              '[apps.web]\ntype = "fastapi"\nentrypoint = "main:app"\n')
+    _project(tmp_path, config, {"main.py": "app = 1\n", "requirements.txt": "fastapi\n"})
+    monkeypatch.chdir(tmp_path)
+    assert main(["apply", "--auto-approve"]) == 0
+    (tmp_path / "connect.toml").write_text(
+        config.replace('type = "fastapi"', 'type = "flask"\nname = "renamed"'), "utf-8")
+    capsys.readouterr()
+    assert main(["validate", "--online"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("connect.toml:7: apps.web.type: content 'web' already exists on ")
+    assert "as python-fastapi, and Connect cannot change it to python-api" in err
+
+
 def test_check_remote_reports_guids_versions_and_app_modes() -> None:
     from connectfile.config.load import parse_project
     from connectfile.engine.checks import RemoteFacts, check_remote

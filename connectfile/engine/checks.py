@@ -212,7 +212,9 @@ def check_remote(project: Project, facts: RemoteFacts) -> tuple[Issue, ...]:
         content = facts.existing.get(app.key)
         mode = content.get("app_mode") if content else None
         if isinstance(mode, str) and mode not in ("unknown", "", app.app_mode):
-            issue("type", f"content {app.name!r} already exists on {facts.server} as {mode}, "
+            # Found through the record, the content may still carry the name it had then.
+            name = (content.get("name") if content else None) or app.name
+            issue("type", f"content {name!r} already exists on {facts.server} as {mode}, "
                           f"and Connect cannot change it to {app.app_mode} (use another name, "
                           "or delete that content)")
     return tuple(issues)

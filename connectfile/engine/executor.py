@@ -16,6 +16,7 @@ from connectfile.config.model import App
 from connectfile.errors import ConnectfileError, DeployError, StalePlanError, UsageError
 from connectfile.plans.diff import env_digest, settings_digest
 from connectfile.plans.values import Action, AppPlan, Plan
+from connectfile.remote.lookup import find_existing
 from connectfile.remote.records import with_app
 from connectfile.remote.state import AppRecord, TargetRecord
 
@@ -171,9 +172,12 @@ def _server_moved(a: AppPlan, ctx: ApplyContext) -> str | None:
     if app is None:
         return "the app is no longer in connect.toml"
     if fp.guid is None:
-        found = ctx.api.find_content(a.name, ctx.owner_guid)
+        # The plan found no content by the one rule; the same rule must still find none.
+        entry = ctx.record.apps.get(a.key) if ctx.record else None
+        found = find_existing(ctx.api, app, entry, owner_guid=ctx.owner_guid)
         if found is not None:
-            return f"content named {a.name!r} now exists on the server ({found.get('guid')})"
+            name = found.get("name") or a.name
+            return f"content named {name!r} now exists on the server ({found.get('guid')})"
         return None
     content = ctx.api.get_content(fp.guid)
     if content is None:

@@ -40,9 +40,12 @@ def remote_facts(project: Project, target: str | None) -> RemoteFacts:
     """Open the target (server, key and role are checked there) and ask about each app."""
     from connectfile.bundle import python as pyenv
     from connectfile.remote import target as remote  # the HTTP edge, only needed with --online
+    from connectfile.remote.lookup import PinnedContentMissing, find_existing
+    from connectfile.remote.records import load_record
 
     with remote.open_target(project, target) as session:
         client = session.client
+        record = load_record(project.root, session.target.name, server=session.record_server)
         settings = client.python_settings()
         installations = settings.get("installations")
         versions = tuple(str(i.get("version")) for i in installations or ()
@@ -55,12 +58,12 @@ def remote_facts(project: Project, target: str | None) -> RemoteFacts:
             if app.python or (directory / ".python-version").is_file():
                 info = pyenv.resolve_python(app, directory, python=None)
                 wanted[app.key] = (info.version, info.source)
-            if app.guid is not None:
-                existing[app.key] = client.get_content(app.guid)
-                if existing[app.key] is None:
-                    missing.add(app.key)
-            else:
-                existing[app.key] = client.find_content(app.name, session.user_guid)
+            entry = record.apps.get(app.key) if record else None
+            try:
+                existing[app.key] = find_existing(client, app, entry, owner_guid=session.user_guid)
+            except PinnedContentMissing:
+                existing[app.key] = None
+                missing.add(app.key)
         return RemoteFacts(target=session.target.name, server=session.server_url,
                            python_versions=versions, wanted_python=wanted, existing=existing,
                            missing_guids=frozenset(missing))

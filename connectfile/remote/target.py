@@ -21,9 +21,10 @@ from connectfile.config.model import (
     Project,
     Target,
 )
-from connectfile.errors import ConnectApiError, ConnectfileError, UsageError
+from connectfile.errors import ConnectApiError, UsageError
 from connectfile.files.atomic import write_atomic
 from connectfile.remote.client import ConnectClient, ServerUnreachable, make_session
+from connectfile.remote.lookup import find_existing
 from connectfile.remote.state import AppRecord, DeployedApp
 
 DRAFTS_SINCE: Final = (2025, 6)
@@ -183,25 +184,6 @@ def _check_user(target: Target, user: Mapping[str, Any]) -> None:
         raise UsageError(f"error: {who} belongs to an account that is not confirmed")
     if user.get("user_role") == "viewer":
         raise UsageError(f"error: {who} has role 'viewer', which cannot publish content")
-
-
-def find_existing(
-    client: ConnectClient, app: App, record: AppRecord | None, *, owner_guid: str
-) -> dict[str, Any] | None:
-    """The content JSON of `app` by SPEC §5 identity: pinned guid, record, name, else None."""
-    if app.guid is not None:
-        content = client.get_content(app.guid)
-        if content is None:
-            raise ConnectfileError(
-                f"error: apps.{app.key}.guid: no content with guid {app.guid} on this server "
-                "(remove the pinned guid to find the app by name)"
-            )
-        return content
-    if record is not None:
-        content = client.get_content(record.guid)
-        if content is not None:
-            return content
-    return client.find_content(app.name, owner_guid)
 
 
 def read_deployed(
