@@ -78,7 +78,7 @@ def _reader(files: dict[str, str]) -> Callable[[str], str | None]:
     ("source", "entrypoint"),
     [
         ("app = object()", "main:app"),
-        ("from flask import Flask\nserver = Flask(__name__)", "main:server"),
+        ("from fastapi import FastAPI\nserver = FastAPI()", "main:server"),
         ("def make():\n    pass", "main:make"),
         ("class Api: ...", "main:Api"),
         ("from x import y as api", "main:api"),

@@ -26,7 +26,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 SEAM = "remote/local.py"
 # Pure modules: values in, values out; no HTTP, no process, no archive, no file writes.
 PURE = ("errors.py", "config/model.py", "config/schema.py", "config/load.py", "config/lines.py",
-        "config/rules.py", "files/entrypoints.py", "files/selection.py", "bundle/manifest.py",
+        "config/rules.py", "files/entrypoints.py", "files/pysource.py", "files/selection.py",
+        "bundle/manifest.py",
         "remote/state.py", "plans/values.py", "plans/diff.py", "views/plan_text.py",
         "engine/checks.py")
 FORBIDDEN_EXTERNAL = {"requests", "argparse", "subprocess", "tarfile", "shutil", "tempfile",

@@ -12,17 +12,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from connectfile.bundle import python as pyenv
 from connectfile.bundle.manifest import MANIFEST_NAME, build_manifest, to_bytes
-from connectfile.config.model import FILE_ENTRYPOINT_TYPES, App, Project
+from connectfile.config.model import App, Project
 from connectfile.errors import SelectionError, UsageError
-from connectfile.files.entrypoints import EntrypointError, manifest_entrypoint
+from connectfile.files.entrypoints import EntrypointError, manifest_entrypoint, takes_file
 from connectfile.files.hashcache import ChecksumCache
+from connectfile.files.pysource import EXPRESS_PREFIX, unescape_name
 from connectfile.files.selection import (
     Decision,
     Origin,
@@ -99,7 +100,7 @@ def select_files(project: Project, app: App) -> Selection:
     directory = app_directory(project, app)
     top = sorted(e.name for e in os.scandir(directory) if e.is_file())
     try:
-        entrypoint = manifest_entrypoint(app, top)
+        entrypoint = manifest_entrypoint(app, top, _reader(directory))
     except EntrypointError as exc:
         line = project.line_of(f"apps.{app.key}.entrypoint")
         raise EntrypointError(f"{project.source}:{line}: {exc}") from None
@@ -278,9 +279,24 @@ def _check_inside(path: Path, root: Path, origin: Origin) -> None:
         raise origin.error(str(exc)) from None
 
 
+def _reader(directory: Path) -> Callable[[str], str | None]:
+    """Read an app file's text for the entrypoint checks (None when it is not a file)."""
+
+    def read(rel: str) -> str | None:
+        path = directory / rel
+        try:
+            return path.read_text("utf-8", errors="replace") if path.is_file() else None
+        except OSError:
+            return None
+
+    return read
+
+
 def _entry_file(app_type: str, entrypoint: str, directory: Path) -> str | None:
     """The file an entrypoint names, when it exists in the app directory."""
-    if app_type in FILE_ENTRYPOINT_TYPES:
+    if entrypoint.startswith(EXPRESS_PREFIX):
+        candidates = [unescape_name(entrypoint[len(EXPRESS_PREFIX):])]
+    elif takes_file(app_type, entrypoint):
         name = entrypoint if entrypoint.endswith(".py") else f"{entrypoint}.py"
         candidates = [name]
     else:

@@ -71,18 +71,23 @@ def resolve_python(
                               interpreter=interpreter, from_interpreter=False,
                               source=f"apps.{app.key}.python")
     pinned = app_dir / ".python-version"
+    pinned_requires = None
     if not app.python and pinned.is_file():
         text = pinned.read_text("utf-8").strip().splitlines()
         value = text[0].strip() if text else ""
-        requires = to_requires(value)
-        if requires is not None and _PLAIN.fullmatch(value):
-            return PythonInfo(version=full_version(value), requires=requires,
+        pinned_requires = to_requires(value)
+        if pinned_requires is not None and _PLAIN.fullmatch(value):
+            return PythonInfo(version=full_version(value), requires=pinned_requires,
                               interpreter=interpreter, from_interpreter=False,
                               source=".python-version")
-        log.warning("%s: %r is not a Python version connectfile understands (expected e.g. "
-                    "3.11); ignoring it", pinned, value)
+        if pinned_requires is None:
+            log.warning("%s: %r is not a Python version connectfile understands (expected "
+                        "e.g. 3.11 or >=3.10); ignoring it", pinned, value)
     version = interpreter_version(interpreter)
-    requires = to_requires(app.python) if app.python else pyproject_requires(app_dir)
+    # A specifier (`>=3.8`, `3.11.*`) constrains without naming a version: rsconnect writes
+    # it as `requires` and takes the version from the interpreter (§3.2).
+    requires = (to_requires(app.python) if app.python
+                else pinned_requires or pyproject_requires(app_dir))
     log.warning(
         "apps.%s: Python %s taken from the interpreter %s, so the manifest depends on this "
         "machine; set python = \"%s\" in connect.toml or write a .python-version",

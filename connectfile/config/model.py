@@ -24,7 +24,7 @@ APP_MODES: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 # App types whose entrypoint is a file name rather than `module:object`.
-FILE_ENTRYPOINT_TYPES: Final = frozenset({"streamlit", "bokeh"})
+FILE_ENTRYPOINT_TYPES: Final = frozenset({"streamlit", "bokeh", "panel"})
 
 DEFAULT_API_KEY_ENV: Final = "CONNECT_API_KEY"
 DEFAULT_SERVER_ENV: Final = "CONNECT_SERVER"

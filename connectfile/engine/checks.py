@@ -107,19 +107,20 @@ class _AppChecker:
         app = self.app
         entrypoint = app.entrypoint
         prefix = ""
-        if entrypoint is None:
-            try:
-                entrypoint = entrypoints.infer(app.type, self.files.file_names(app.path))
-            except entrypoints.EntrypointError as exc:
-                yield self.issue("entrypoint", str(exc))
-                return
-            prefix = f"inferred entrypoint {entrypoint!r}: "
 
         def read(rel: str) -> str | None:
             path = _join(app.path, rel)
             if self.files.escapes(path):
                 return None
             return self.files.read_text(path)
+
+        if entrypoint is None:
+            try:
+                entrypoint = entrypoints.infer(app.type, self.files.file_names(app.path), read)
+            except entrypoints.EntrypointError as exc:
+                yield self.issue("entrypoint", str(exc))
+                return
+            prefix = f"inferred entrypoint {entrypoint!r}: "
 
         problem = entrypoints.check(app.type, entrypoint, read)
         if problem:
