@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Python installations the server offers (default: 3.10-3.13 + this one)")
     p.add_argument("--version", dest="connect_version", default=None, metavar="VERSION",
                    help="the Connect version to behave as (default: 2025.09.0)")
+    p.add_argument("--strict-bundles", action="store_true",
+                   help="fail deploys whose manifest lists missing or changed files "
+                        "(Connect only warns)")
     return parser
 
 
@@ -189,7 +192,8 @@ def _dispatch(ns: argparse.Namespace, color: bool) -> int:
 
         return emulator.run(host=ns.host, port=ns.port, data_dir=ns.data_dir,
                             api_key=ns.api_key, python_versions=ns.python_versions,
-                            connect_version=ns.connect_version)
+                            connect_version=ns.connect_version,
+                            strict_bundles=ns.strict_bundles)
     raise AssertionError(ns.command)  # argparse only accepts the commands above
 
 

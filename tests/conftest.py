@@ -7,17 +7,23 @@
         emulator.faults.fail("POST", "/__api__/v1/content", 503, times=1)
 
 `publisher_key` / `viewer_key` add such a user to the same emulator and return its key.
-Deploy tasks run with no delay between output lines so tests stay fast.
+Deploy tasks run with no delay between output lines so tests stay fast. Every emulator of the
+test run, `server = "local"` ones and subprocesses included, has strict bundles: our client
+must never send a bundle whose manifest lists missing or different files.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from connectfile.emulator import Emulator
+from connectfile.emulator.server import STRICT_ENV
+
+os.environ[STRICT_ENV] = "1"
 
 
 @pytest.fixture

@@ -38,12 +38,14 @@ def _connect_version(text: str | None) -> str:
 
 
 def run(*, host: str, port: int, data_dir: Path, api_key: str | None,
-        python_versions: str | None, connect_version: str | None = None) -> int:
+        python_versions: str | None, connect_version: str | None = None,
+        strict_bundles: bool = False) -> int:
     versions = _versions(python_versions)
     version = _connect_version(connect_version)
     try:
         emulator = Emulator(data_dir, api_key=api_key, python_versions=versions, host=host,
-                            port=port, log_requests=True, version=version)
+                            port=port, log_requests=True, version=version,
+                            strict_bundles=True if strict_bundles else None)
     except (StoreError, FaultSyntaxError) as exc:
         raise UsageError(f"error: --data-dir: {exc}") from None
     try:

@@ -18,9 +18,13 @@ from connectfile.emulator import (
     content,
     deploy,
     environment,
+    legacy,
     lockfile,
     pages,
+    people,
+    permissions,
     settings,
+    tags,
     tasks,
     vanity,
 )
@@ -35,11 +39,36 @@ log = logging.getLogger(__name__)
 Handler = Callable[..., Response]
 _C = "/__api__/v1/content/<guid>"
 
+_G = "/__api__/v1/groups/<guid>"
+
 ROUTES: list[tuple[str, str, Handler]] = [
+    ("/__ping__", "GET", settings.ping),
     ("/__api__/server_settings", "GET", settings.server_settings),
+    ("/__api__/server_settings/applications", "GET", settings.applications),
+    ("/__api__/server_settings/scheduler", "GET", settings.scheduler),
+    ("/__api__/server_settings/scheduler/<app_mode>", "GET", settings.scheduler),
     ("/__api__/v1/server_settings/python", "GET", settings.python_settings),
+    ("/__api__/v1/server_settings/r", "GET", settings.r_settings),
+    ("/__api__/v1/server_settings/quarto", "GET", settings.quarto_settings),
+    ("/__api__/v1/server_settings/nodejs", "GET", settings.nodejs_settings),
+    ("/__api__/applications/<app_id>", "GET", legacy.get),
     ("/__api__/v1/user", "GET", settings.current_user),
+    ("/__api__/v1/users", "GET", people.list_users),
     ("/__api__/v1/users/<guid>", "GET", settings.get_user),
+    ("/__api__/v1/groups", "GET", people.list_groups),
+    ("/__api__/v1/groups", "POST", people.create_group),
+    (_G, "GET", people.get_group),
+    (_G, "DELETE", people.delete_group),
+    (f"{_G}/members", "GET", people.members),
+    (f"{_G}/members", "POST", people.add_member),
+    (f"{_G}/members/<user_guid>", "DELETE", people.remove_member),
+    ("/__api__/v1/tags", "GET", tags.list_tags),
+    ("/__api__/v1/tags", "POST", tags.create),
+    ("/__api__/v1/tags/<tag_id>", "GET", tags.get),
+    ("/__api__/v1/tags/<tag_id>", "PATCH", tags.update),
+    ("/__api__/v1/tags/<tag_id>", "DELETE", tags.delete),
+    ("/__api__/v1/tags/<tag_id>/content", "GET", tags.tag_content),
+    ("/__api__/v1/vanities", "GET", vanity.list_all),
     ("/__api__/v1/content", "GET", content.list_content),
     ("/__api__/v1/content", "POST", content.create),
     (_C, "GET", content.get),
@@ -51,6 +80,15 @@ ROUTES: list[tuple[str, str, Handler]] = [
     (f"{_C}/bundles/<bundle_id>", "DELETE", bundles.delete),
     (f"{_C}/bundles/<bundle_id>/download", "GET", bundles.download),
     (f"{_C}/deploy", "POST", deploy.deploy),
+    (f"{_C}/build", "POST", deploy.build),
+    (f"{_C}/tags", "GET", tags.content_tags),
+    (f"{_C}/tags", "POST", tags.add_content_tag),
+    (f"{_C}/tags/<tag_id>", "DELETE", tags.remove_content_tag),
+    (f"{_C}/permissions", "GET", permissions.list_permissions),
+    (f"{_C}/permissions", "POST", permissions.create),
+    (f"{_C}/permissions/<perm_id>", "GET", permissions.get),
+    (f"{_C}/permissions/<perm_id>", "PUT", permissions.update),
+    (f"{_C}/permissions/<perm_id>", "DELETE", permissions.delete),
     (f"{_C}/lockfile", "GET", lockfile.get),
     ("/__api__/v1/tasks/<task_id>", "GET", tasks.get_task),
     (f"{_C}/environment", "GET", environment.get),
@@ -68,6 +106,12 @@ def _url_map() -> Map:
     rules = [Rule(path, methods=[method], endpoint=handler) for path, method, handler in ROUTES]
     # Connect's router does not redirect missing trailing slashes.
     return Map(rules, strict_slashes=False, merge_slashes=False)
+
+
+# Out of scope, as on a server without these features: the router's plain 404 (any path not
+# in ROUTES gets it): OAuth integrations (`/v1/oauth/...`, content `/oauth/...`), packages
+# (`/v1/packages`, content `/packages`), system caches (`/v1/system/caches/...`), jobs
+# (content `/jobs...`), execution environments (`/v1/environments`).
 
 
 def _not_found() -> Response:

@@ -130,9 +130,9 @@ def _python(manifest: dict[str, Any], settings: Settings,
         raise CheckFailed(f"Cannot process manifest: {exc}") from None
     if chosen is None:
         wanted = f"{requested} ({requires})" if requires else requested
-        raise CheckFailed(
-            f"Unable to find a Python installation for version {wanted}; available: "
-            f"{', '.join(settings.python_versions)} (Error code: python-version-not-available)")
+        # Wording recorded from a Connect task (rsconnect-python's deploy record fixture).
+        raise CheckFailed("Cannot find compatible environment: no compatible Local "
+                          f"environment with Python version {wanted}")
     manager = python.get("package_manager")
     package_file = "requirements.txt"
     if isinstance(manager, dict) and isinstance(manager.get("package_file"), str):
@@ -140,19 +140,30 @@ def _python(manifest: dict[str, Any], settings: Settings,
     return chosen, package_file
 
 
-def _checksums(manifest: dict[str, Any], files: dict[str, bytes]) -> None:
+def _checksums(manifest: dict[str, Any], files: dict[str, bytes], settings: Settings,
+               lines: list[str]) -> None:
+    """Listed files that are missing or differ. Connect checks neither (rsconnect-python#429,
+    connect-extensions#265), so by default each is a warning line in the task; with
+    `strict_bundles` the deploy fails, for clients (like ours) that must never send such a
+    bundle. [guess: the warning wording is the emulator's own]"""
     listed = manifest.get("files")
     if not isinstance(listed, dict):
         return
     for name, info in sorted(listed.items()):
-        if name not in files:
-            # Wording follows shinyapps.io's message (connect-api.md §13.2, inferred for Connect).
-            raise CheckFailed(f"Bundle does not contain manifest file: {name}")
         want = info.get("checksum") if isinstance(info, dict) else None
-        have = hashlib.md5(files[name]).hexdigest()
-        if isinstance(want, str) and want != have:
-            raise CheckFailed(f"Bundle file {name} does not match the checksum in "
-                              f"manifest.json (manifest {want}, file {have})")
+        have = hashlib.md5(files[name]).hexdigest() if name in files else None
+        if have is None:
+            # Wording follows shinyapps.io's message (connect-api.md §13.2).
+            problem = f"Bundle does not contain manifest file: {name}"
+        elif isinstance(want, str) and want != have:
+            problem = (f"Bundle file {name} does not match the checksum in manifest.json "
+                       f"(manifest {want}, file {have})")
+        else:
+            continue
+        if settings.strict_bundles:
+            raise CheckFailed(problem)
+        lines.append(f"Warning: {problem} (Connect does not check this; the emulator's "
+                     "--strict-bundles would fail the deploy)")
 
 
 def check_bundle(data: bytes | None, settings: Settings) -> BuildResult:
@@ -188,7 +199,7 @@ def _check(data: bytes | None, settings: Settings, lines: list[str]) -> BuildRes
     if package_file not in files:
         raise CheckFailed(f"An error occurred while building your content: the package file "
                           f"{package_file} is missing from the bundle")
-    _checksums(manifest, files)
+    _checksums(manifest, files, settings, lines)
     for raw in files[package_file].decode("utf-8", "replace").splitlines():
         requirement = raw.split("#", 1)[0].strip()
         if requirement and not requirement.startswith("-"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -11,8 +12,12 @@ _TASK_ALPHABET = string.ascii_letters + string.digits
 
 
 def now() -> str:
-    """The current time as Connect writes it: `2023-10-19T18:52:18Z`."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current time as Connect writes it, with nanoseconds: `2023-07-24T18:49:28.584906476Z`
+    (rsconnect-python's recorded /v1/user), so clients that parse only whole seconds fail here
+    as they would on Connect."""
+    ns = time.time_ns()
+    whole = datetime.fromtimestamp(ns // 1_000_000_000, timezone.utc)
+    return f"{whole:%Y-%m-%dT%H:%M:%S}.{ns % 1_000_000_000:09d}Z"
 
 
 def new_guid() -> str:

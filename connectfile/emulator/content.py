@@ -6,7 +6,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from connectfile.emulator import clock, content_rules, versions
+from connectfile.emulator import acl, clock, content_rules, tag_tree, versions
 from connectfile.emulator.context import Ctx, json_response
 from connectfile.emulator.errors import ApiError
 from connectfile.emulator.store import State
@@ -50,16 +50,8 @@ def new_record(state: State, owner_guid: str) -> dict[str, Any]:
     return record
 
 
-def app_role(caller: dict[str, Any], record: dict[str, Any]) -> str:
-    if record["owner_guid"] == caller["guid"]:
-        return "owner"
-    if record["access_type"] in ("all", "logged_in"):
-        return "viewer"
-    return "none"
-
-
-def can_view(caller: dict[str, Any], record: dict[str, Any]) -> bool:
-    return caller["user_role"] == "administrator" or app_role(caller, record) != "none"
+def can_view(state: State, caller: dict[str, Any], record: dict[str, Any]) -> bool:
+    return caller["user_role"] == "administrator" or acl.app_role(state, caller, record) != "none"
 
 
 def find(state: State, guid: str) -> dict[str, Any]:
@@ -71,17 +63,21 @@ def find(state: State, guid: str) -> dict[str, Any]:
 
 def find_visible(state: State, caller: dict[str, Any], guid: str) -> dict[str, Any]:
     record = find(state, guid)
-    if not can_view(caller, record):
+    if not can_view(state, caller, record):
         raise ApiError(22)
     return record
 
 
+def _collaborates(state: State, caller: dict[str, Any], record: dict[str, Any]) -> bool:
+    return acl.app_role(state, caller, record) in ("owner", "editor")
+
+
 def find_editable(state: State, caller: dict[str, Any], guid: str) -> dict[str, Any]:
-    """Content the caller may change: its owner, or any administrator."""
+    """Content the caller may change: its owner, a collaborator, or any administrator."""
     record = find_visible(state, caller, guid)
     if caller["user_role"] == "viewer":
         raise ApiError(22)
-    if caller["user_role"] != "administrator" and record["owner_guid"] != caller["guid"]:
+    if caller["user_role"] != "administrator" and not _collaborates(state, caller, record):
         raise ApiError(22)
     return record
 
@@ -89,7 +85,7 @@ def find_editable(state: State, caller: dict[str, Any], guid: str) -> dict[str, 
 def find_collaborated(state: State, caller: dict[str, Any], guid: str) -> dict[str, Any]:
     """Content the caller may upload to: admins too must be collaborators (connect-api.md §1.2)."""
     record = find_editable(state, caller, guid)
-    if record["owner_guid"] != caller["guid"]:
+    if not _collaborates(state, caller, record):
         raise ApiError(22)
     return record
 
@@ -119,7 +115,7 @@ def to_json(ctx: Ctx, state: State, caller: dict[str, Any], record: dict[str, An
         elif key == "dashboard_url":
             out[key] = f"{ctx.base_url}/connect/#/apps/{record['guid']}"
         elif key == "app_role":
-            out[key] = app_role(caller, record)
+            out[key] = acl.app_role(state, caller, record)
         else:
             out[key] = record.get(key)
     if caller["user_role"] == "viewer":
@@ -130,7 +126,9 @@ def to_json(ctx: Ctx, state: State, caller: dict[str, Any], record: dict[str, An
         owner = state["users"].get(record["owner_guid"], {})
         out["owner"] = {k: owner.get(k) for k in ("guid", "username", "first_name", "last_name")}
     if "tags" in include:
-        out["tags"] = []
+        tags = tag_tree.tags_of(state, record["guid"])
+        if tags:  # omitted when there are none (posit-sdk asserts this for 2024.06+)
+            out["tags"] = tags
     if "vanity_url" in include and record["guid"] in state["vanities"]:
         out["vanity_url"] = content_url(ctx, state, record)
     return out
@@ -163,7 +161,7 @@ def list_content(ctx: Ctx) -> Response:
     owner = ctx.request.args.get("owner_guid")
     with ctx.store.read() as state:
         items = [c for c in state["content"].values()
-                 if can_view(caller, c)
+                 if can_view(state, caller, c)
                  and (name is None or c["name"] == name)
                  and (owner is None or c["owner_guid"] == owner)]
         items.sort(key=lambda c: int(c["id"]))
@@ -226,6 +224,10 @@ def delete(ctx: Ctx, guid: str) -> Response:
         del state["content"][guid]
         state["env"].pop(guid, None)
         state["vanities"].pop(guid, None)
+        state["content_tags"].pop(guid, None)
+        for perm_id in [p for p, perm in state["permissions"].items()
+                        if perm["content_guid"] == guid]:
+            del state["permissions"][perm_id]
         doomed = [b for b, rec in state["bundles"].items() if rec["content_guid"] == guid]
         for bundle_id in doomed:
             del state["bundles"][bundle_id]

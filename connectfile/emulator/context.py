@@ -43,6 +43,8 @@ class Settings:
     # Reference §16: whether manifest problems fail the upload (400 code 38) or the task is
     # not confirmed; the task is the default.
     manifest_errors_at_upload: bool = False
+    # Whether manifest checksums and listed files fail the deploy (Connect: they do not).
+    strict_bundles: bool = False
 
     def version_tuple(self) -> tuple[int, ...]:
         return versions.parse(self.version)

@@ -63,6 +63,17 @@ def _choose_bundle(state: State, guid: str, bundle_id: str | None) -> str:
 
 
 def deploy(ctx: Ctx, guid: str) -> Response:
+    return json_response({"task_id": _start(ctx, guid)}, 202)
+
+
+def build(ctx: Ctx, guid: str) -> Response:
+    """`POST /v1/content/{guid}/build`: the same task as deploy, answered 200 (connect-api.md
+    §6.2, §15). Like deploy it activates unless `activate: false` (rsconnect-python's
+    content_build) [guess: §6.2 says a build restores without activating]."""
+    return json_response({"task_id": _start(ctx, guid)})
+
+
+def _start(ctx: Ctx, guid: str) -> str:
     caller = ctx.caller()
     wanted, activate = _parse(ctx)
     with ctx.store.read() as state:
@@ -82,7 +93,7 @@ def deploy(ctx: Ctx, guid: str) -> Response:
         if isinstance(mode, str) and mode in known and mode != current_mode:
             raise ApiError(48)
     task = ctx.tasks.start(caller["guid"], lambda t: _build(ctx, t, request))
-    return json_response({"task_id": task.id}, 202)
+    return task.id
 
 
 def _build(ctx: Ctx, task: Task, req: DeployRequest) -> None:
@@ -124,7 +135,7 @@ def _build(ctx: Ctx, task: Task, req: DeployRequest) -> None:
         _fail(ctx, task, emit, "The content or bundle was deleted during the deploy.")
         return
     if req.activate:
-        emit("Launching Python application...")
+        emit("Launching application...")
         emit("Application successfully deployed")
     else:
         emit(f"Draft bundle {req.bundle_id} built; the active bundle is unchanged")
@@ -133,5 +144,7 @@ def _build(ctx: Ctx, task: Task, req: DeployRequest) -> None:
 
 def _fail(ctx: Ctx, task: Task, emit: Any, message: str) -> None:
     emit(message)
-    # connect-api.md §7: failed builds carry a build-failed-error result beside `error`.
-    ctx.tasks.finish(task, 1, message, {"type": "build-failed-error", "data": message})
+    # A failed build's result, as recorded from a Connect task (rsconnect-python's deploy
+    # record fixture; connect-api.md §7).
+    ctx.tasks.finish(task, 1, message, {"type": "build-failed-error",
+                                        "data": "An error occurred while building the content"})

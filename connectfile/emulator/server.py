@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,12 +12,16 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from connectfile.emulator import clock, environment, users
+from connectfile.emulator import clock, environment, people, users
 from connectfile.emulator.app import EmulatorApp
 from connectfile.emulator.context import DEFAULT_VERSION, Settings, default_python_versions
 from connectfile.emulator.faults import Faults
 from connectfile.emulator.store import Store
 from connectfile.emulator.tasks import TaskRunner
+
+# `strict_bundles=None` follows this variable ("1": strict), so a whole test run, including the
+# emulators `server = "local"` targets start, can be made strict in one place.
+STRICT_ENV = "CONNECTFILE_EMULATOR_STRICT_BUNDLES"
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -32,7 +37,7 @@ class Emulator:
                  port: int = 0, version: str = DEFAULT_VERSION,
                  python_matching: str = "minor", task_step_delay: float = 0.05,
                  allow_periods_in_names: bool = True, manifest_errors_at_upload: bool = False,
-                 log_requests: bool = False) -> None:
+                 strict_bundles: bool | None = None, log_requests: bool = False) -> None:
         if python_matching not in ("minor", "exact"):
             raise ValueError("python_matching must be 'minor' or 'exact'")
         self.data_dir = Path(data_dir)
@@ -43,7 +48,9 @@ class Emulator:
             else default_python_versions(),
             python_matching=python_matching, task_step_delay=task_step_delay,
             allow_periods_in_names=allow_periods_in_names,
-            manifest_errors_at_upload=manifest_errors_at_upload)
+            manifest_errors_at_upload=manifest_errors_at_upload,
+            strict_bundles=strict_bundles if strict_bundles is not None
+            else os.environ.get(STRICT_ENV) == "1")
         self.store = Store(self.data_dir)
         self.faults = Faults(self.data_dir)
         self.faults.load_file()
@@ -70,6 +77,14 @@ class Emulator:
         with self.store.mutate() as state:
             users.add_user(state, username, role, key)
         return key
+
+    def add_group(self, name: str, members: Sequence[str] = ()) -> str:
+        """Create a group owned by the administrator with these usernames; return its guid."""
+        with self.store.mutate() as state:
+            by_name = {u["username"]: g for g, u in state["users"].items()}
+            group = people.add_group(state, name, by_name[users.BOOTSTRAP_ADMIN])
+            group["members"] = [by_name[m] for m in members]
+            return str(group["guid"])
 
     def env_value_is(self, content_guid: str, name: str, value: str) -> bool:
         """Whether the content's variable `name` was set to `value` (only digests are kept)."""

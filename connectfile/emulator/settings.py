@@ -1,12 +1,25 @@
-"""Server discovery and identity endpoints: server settings, Python installations, users."""
+"""Server discovery and identity: server settings (general, applications, scheduler, runtimes),
+the current user, one user, and `__ping__`."""
 
 from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from connectfile.emulator import users
+from connectfile.emulator import content_rules, users, versions
 from connectfile.emulator.context import Ctx, json_response
-from connectfile.emulator.errors import ApiError
+from connectfile.emulator.errors import ApiError, NoRoute
+
+# Publisher's mock fixture server-settings-scheduler.json; max_processes_limit is the one
+# content_rules enforces.
+SCHEDULER = {
+    "min_processes": 0, "max_processes": 3, "max_conns_per_process": 20, "load_factor": 0.5,
+    "init_timeout": 60, "idle_timeout": 120, "min_processes_limit": 0,
+    "max_processes_limit": content_rules.MAX_PROCESSES_LIMIT, "connection_timeout": 5,
+    "read_timeout": 30, "cpu_request": 0.0, "max_cpu_request": 0.0, "cpu_limit": 0.0,
+    "max_cpu_limit": 0.0, "memory_request": 0, "max_memory_request": 0, "memory_limit": 0,
+    "max_memory_limit": 0, "amd_gpu_limit": 0, "max_amd_gpu_limit": 0, "nvidia_gpu_limit": 0,
+    "max_nvidia_gpu_limit": 0,
+}
 
 
 def server_settings(ctx: Ctx) -> Response:
@@ -19,7 +32,9 @@ def server_settings(ctx: Ctx) -> Response:
         "hostname": "connectfile-emulator",
         "license": {"allow-apis": True, "current-user-execution": False,
                     "enable-launcher": False, "oauth-integrations": False, "tier": "emulator"},
-        "runtimes": ["python"],
+        # A real server lists its runtimes capitalised (rsconnect-python's 2023.11 recording:
+        # ["R", "Python", "Quarto"]); the emulator has only Python.
+        "runtimes": ["Python"],
         "git_enabled": False,
         "git_available": False,
         "execution_type": "native",
@@ -40,11 +55,53 @@ def server_settings(ctx: Ctx) -> Response:
 
 def python_settings(ctx: Ctx) -> Response:
     users.require_publisher(ctx.caller())
+    # `publishable` marks installations new content may use [guess: the flag is seen on
+    # rsconnect-python 1.32's Node.js installations; every emulated one is publishable].
     return json_response({
-        "installations": [{"version": v, "cluster_name": "", "image_name": ""}
+        "installations": [{"version": v, "cluster_name": "", "image_name": "",
+                           "publishable": True}
                           for v in ctx.settings.python_versions],
         "api_enabled": True,
     })
+
+
+def r_settings(ctx: Ctx) -> Response:
+    """No R installations: the emulator builds Python only (Publisher fixture shape)."""
+    users.require_publisher(ctx.caller())
+    return json_response({"installations": []})
+
+
+def quarto_settings(ctx: Ctx) -> Response:
+    users.require_publisher(ctx.caller())
+    return json_response({"installations": []})
+
+
+def nodejs_settings(ctx: Ctx) -> Response:
+    """From 2026.04 only; Publisher reads the 404 of older servers as "no Node.js"."""
+    if not ctx.settings.at_least(versions.NODEJS):
+        raise NoRoute
+    users.require_publisher(ctx.caller())
+    return json_response({"installations": [], "enabled": False})
+
+
+def applications(ctx: Ctx) -> Response:
+    """Publisher's fixture server-settings-applications.json. Authentication required
+    [guess: the dashboard reads it signed in]."""
+    ctx.caller()
+    return json_response({"access_types": ["acl", "logged_in", "all"],
+                          "run_as": "rstudio-connect", "run_as_group": "",
+                          "run_as_current_user": False})
+
+
+def scheduler(ctx: Ctx, app_mode: str | None = None) -> Response:
+    """The same defaults for every app mode [guess: real servers may differ per mode]."""
+    ctx.caller()
+    return json_response(dict(SCHEDULER))
+
+
+def ping(ctx: Ctx) -> Response:
+    """`GET /__ping__`: anonymous liveness check [guess: body `{}`]."""
+    return json_response({})
 
 
 def current_user(ctx: Ctx) -> Response:
@@ -57,6 +114,4 @@ def get_user(ctx: Ctx, guid: str) -> Response:
         user = state["users"].get(guid)
         if user is None:
             raise ApiError(9)
-        out = users.user_json(user)
-    del out["privileges"]
-    return json_response(out)
+        return json_response(users.public_json(user))

@@ -24,7 +24,9 @@ class StoreError(Exception):
 
 def _empty_state() -> State:
     return {"schema": SCHEMA, "next_content_id": 1, "next_bundle_id": 1,
-            "users": {}, "content": {}, "bundles": {}, "env": {}, "vanities": {}}
+            "next_tag_id": 1, "next_permission_id": 1,
+            "users": {}, "content": {}, "bundles": {}, "env": {}, "vanities": {},
+            "groups": {}, "tags": {}, "content_tags": {}, "permissions": {}}
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -60,6 +62,9 @@ class Store:
         if not isinstance(self._state, dict) or self._state.get("schema") != SCHEMA:
             raise StoreError(f"{path}: not an emulator state file (schema {SCHEMA}); "
                              "start with an empty data dir")
+        # Collections added since a data dir was made start empty.
+        for key, value in _empty_state().items():
+            self._state.setdefault(key, value)
 
     @contextmanager
     def read(self) -> Iterator[State]:

@@ -12,13 +12,27 @@ from connectfile.emulator.store import State
 ROLES = ("administrator", "publisher", "viewer")
 BOOTSTRAP_ADMIN = "admin"
 
+# The administrator's list is recorded (rsconnect-python fixture me.json, Connect 2023.11);
+# the publisher's and viewer's are subsets of it [guess: not recorded].
+_ADMIN_PRIVILEGES = [
+    "add_users", "add_vanities", "build_bundles", "change_app_permissions", "change_apps",
+    "change_groups", "change_usernames", "change_users", "change_variant_schedule",
+    "create_groups", "edit_run_as", "edit_runtime", "lock_users", "manage_repository",
+    "publish_apps", "remove_apps", "remove_groups", "remove_users", "remove_vanities",
+    "view_app_settings", "view_apps",
+]
 _PRIVILEGES = {
     "viewer": ["view_apps"],
-    "publisher": ["add_vanities", "change_apps", "publish_apps", "remove_apps", "view_apps"],
-    "administrator": ["add_users", "add_vanities", "change_apps", "change_users",
-                      "edit_run_as", "lock_users", "publish_apps", "remove_apps",
-                      "view_apps", "view_users"],
+    "publisher": ["add_vanities", "build_bundles", "change_app_permissions", "change_apps",
+                  "create_groups", "edit_runtime", "manage_repository", "publish_apps",
+                  "remove_apps", "remove_vanities", "view_app_settings", "view_apps"],
+    "administrator": _ADMIN_PRIVILEGES,
 }
+# Recorded preferences of a fresh administrator (me.json) [guess: the same for every user].
+_PREFERENCES = {"hide_jump_start": True, "jump_start_language": "python",
+                "hide_auth_origin_help": False}
+PUBLIC_FIELDS = ("email", "username", "first_name", "last_name", "user_role", "created_time",
+                 "updated_time", "active_time", "confirmed", "locked", "guid")
 
 
 def key_hash(key: str) -> str:
@@ -86,11 +100,18 @@ def authenticate(state: State, authorization: str | None, *,
     raise ApiError(30)
 
 
+def public_json(user: dict[str, Any]) -> dict[str, Any]:
+    """The User shape of `/v1/users[/{guid}]` (posit-sdk fixtures v1/users*)."""
+    return {f: user[f] for f in PUBLIC_FIELDS}
+
+
 def user_json(user: dict[str, Any]) -> dict[str, Any]:
-    """The `GET /v1/user` shape (connect-api.md §3)."""
-    fields = ("email", "username", "first_name", "last_name", "user_role", "created_time",
-              "updated_time", "active_time", "confirmed", "locked", "guid")
-    out = {f: user[f] for f in fields}
+    """The `GET /v1/user` shape: the recorded order, with `password` (always ""),
+    `preferences` and `privileges` (connect-api.md §3; rsconnect-python fixture me.json)."""
+    out = public_json(user)
+    out = {**{k: out[k] for k in PUBLIC_FIELDS[:4]}, "password": "",
+           **{k: out[k] for k in PUBLIC_FIELDS[4:]}}
+    out["preferences"] = dict(_PREFERENCES)
     out["privileges"] = list(_PRIVILEGES[user["user_role"]])
     return out
 

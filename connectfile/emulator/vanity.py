@@ -71,3 +71,12 @@ def delete(ctx: Ctx, guid: str) -> Response:
         content.find_editable(state, caller, guid)
         state["vanities"].pop(guid, None)
     return Response(status=204)
+
+
+def list_all(ctx: Ctx) -> Response:
+    """`GET /v1/vanities`: every vanity URL, for administrators (connect-api.md §9)."""
+    caller = ctx.caller()
+    if caller["user_role"] != "administrator":
+        raise ApiError(22)
+    with ctx.store.read() as state:
+        return json_response(sorted(state["vanities"].values(), key=lambda v: v["path"]))

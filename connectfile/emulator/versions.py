@@ -20,6 +20,11 @@ LOCKFILE: Version = (2025, 12)
 # 2026.04.0 as "no Node.js" (connect-api.md §1.1, §2.3).
 NODEJS: Version = (2026, 4)
 
+# `POST /v1/content/{guid}/permissions` on a principal already listed: 409 code 154/155 on
+# older servers; 2026 docs call it "Add or update permission" (connect-api.md §11).
+# [guess: the release that switched is not recorded; 2026.01.0 is assumed]
+PERMISSION_UPSERT: Version = (2026, 1)
+
 # App modes and the first version that accepts them (connect-api.md §4.6). python-gradio:
 # "Connect >= 2024.12.0"; python-panel: rsconnect-python CHANGELOG 1.28.0 says it needs
 # Connect 2025.11.0.

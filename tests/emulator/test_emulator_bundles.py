@@ -36,7 +36,8 @@ BROKEN: dict[str, tuple[Callable[[], bytes], str]] = {
     "unknown app mode": (lambda: bundle(appmode="python-fortran"),
                          "Cannot process manifest: Unrecognized app mode"),
     "unavailable python": (lambda: bundle(python="3.7.17"),
-                           "(Error code: python-version-not-available)"),
+                           "Cannot find compatible environment: no compatible Local "
+                           "environment with Python version 3.7.17"),
     "missing requirements": (lambda: bundle({"app.py": FLASK_APP}),
                              "the package file requirements.txt is missing from the bundle"),
     "dot-dot member": (_dotdot_member,
@@ -64,7 +65,8 @@ def test_broken_bundle_fails_and_keeps_active(emulator: Emulator, live: tuple[Ap
     task = api.deploy(emulator, guid, api.upload(guid, make()))
     assert task["finished"] and task["code"] == 1
     assert message in task["error"]
-    assert task["result"] == {"type": "build-failed-error", "data": task["error"]}
+    assert task["result"] == {"type": "build-failed-error",
+                              "data": "An error occurred while building the content"}
     assert task["error"] in task["all_output"]
     after = api.call("GET", f"/v1/content/{guid}").json()
     assert after == before and after["bundle_id"] == good
@@ -167,7 +169,7 @@ def test_python_matching(tmp_path: Path) -> None:
                           )["code"] == 0
         assert api.call("GET", f"/v1/content/{guid}").json()["py_version"] == "3.12.4"
         task = api.deploy(emu, guid, api.upload(guid, bundle(python="3.10.1")))
-        assert "python-version-not-available" in task["error"]
+        assert task["error"].startswith("Cannot find compatible environment")
     with Emulator(tmp_path / "exact", python_versions=["3.11.9"], python_matching="exact",
                   task_step_delay=0) as emu:
         api = Api(emu, emu.api_key)
@@ -184,3 +186,21 @@ def test_failed_draft_answers_404_on_draft_url(emulator: Emulator,
     bad = api.upload(guid, bundle(python="2.7.18"))
     assert api.deploy(emulator, guid, bad, activate=False)["code"] == 1
     assert requests.get(f"{emulator.url}/content/{guid}/_bundle{bad}/").status_code == 404
+
+
+@pytest.mark.parametrize("case", ["wrong checksum", "missing listed file"])
+def test_lenient_bundles_warn_like_connect(tmp_path: Path, case: str) -> None:
+    files = app_files()
+    meta = manifest(files)
+    if case == "wrong checksum":
+        meta["files"]["app.py"]["checksum"] = "0" * 32
+    else:
+        meta["files"]["gone.py"] = {"checksum": "0" * 32}
+    data = tar_gz({**files, "manifest.json": json.dumps(meta).encode()})
+    with Emulator(tmp_path, task_step_delay=0, strict_bundles=False) as emu:
+        api = Api(emu, emu.api_key)
+        guid = api.create(name="lenient")["guid"]
+        task = api.deploy(emu, guid, api.upload(guid, data))
+    assert task["code"] == 0, task
+    (warning,) = [line for line in task["all_output"] if line.startswith("Warning: ")]
+    assert ("app.py" if case == "wrong checksum" else "gone.py") in warning

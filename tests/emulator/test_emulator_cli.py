@@ -17,7 +17,7 @@ from connectfile.emulator.local import start_local
 def test_command_prints_url_and_key_and_serves(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "connectfile", "emulator", "--port", "0",
            "--data-dir", str(tmp_path / "data"), "--python-versions", "3.11.9,3.12.4",
-           "--version", "2025.12.0"]
+           "--version", "2025.12.0", "--strict-bundles"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None

@@ -157,3 +157,22 @@ def test_posit_sdk_environment_and_vanity(emulator: Emulator) -> None:
     assert item.vanity == "/sdk/"
     item.delete()
     assert client.content.count() == 0
+
+
+def test_rsconnect_deploys_to_a_numeric_app_id(emulator: Emulator, tmp_path: Path) -> None:
+    pytest.importorskip("rsconnect", reason="rsconnect-python comes with the test extra")
+    import requests
+
+    item = requests.post(f"{emulator.url}/__api__/v1/content", json={"name": "by-id"},
+                         headers={"Authorization": f"Key {emulator.api_key}"}).json()
+    app_dir, home = tmp_path / "hello", tmp_path / "home"
+    app_dir.mkdir()
+    home.mkdir()
+    (app_dir / "app.py").write_bytes(FLASK_APP)
+    (app_dir / "requirements.txt").write_text("flask\n")
+    # A numeric --app-id goes through the legacy GET /__api__/applications/{id}.
+    done = _rsconnect(emulator, app_dir, home, "api", "--app-id", item["id"])
+    out = done.stdout + done.stderr
+    assert done.returncode == 0 and "Deployment completed successfully" in out, out
+    (stored,) = emulator.state()["content"].values()
+    assert stored["guid"] == item["guid"] and stored["app_mode"] == "python-api"

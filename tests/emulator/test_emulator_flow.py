@@ -47,7 +47,8 @@ def test_full_flow(emulator: Emulator, publisher_key: str) -> None:
     assert UUID.fullmatch(user["guid"])
 
     py = requests.get(f"{url}/__api__/v1/server_settings/python", headers=h).json()
-    assert all(set(i) == {"version", "cluster_name", "image_name"} for i in py["installations"])
+    assert all(set(i) == {"version", "cluster_name", "image_name", "publishable"}
+               for i in py["installations"])
 
     found = requests.get(f"{url}/__api__/v1/content",
                          params={"name": "sales", "owner_guid": user["guid"]}, headers=h)

@@ -97,8 +97,9 @@ def test_no_fields_beyond_the_2026_content_shape(deployed: dict[str, Any]) -> No
     assert set(deployed["content"]) == set(fixture("content-details.json"))
     assert set(deployed["bundle"]) == set(fixture("bundle-upload.json"))
     assert set(deployed["task"]) == set(fixture("task-finished.json"))
-    # `privileges` is a /v1/user-only field (reference §3).
-    assert set(deployed["user"]) - set(fixture("user.json")) == {"privileges"}
+    # `password`, `preferences` and `privileges` are /v1/user-only fields (reference §3).
+    assert set(deployed["user"]) - set(fixture("user.json")) == {"password", "preferences",
+                                                                 "privileges"}
 
 
 def test_2025_09_content_is_the_2026_shape_without_the_2026_fields(emulator: Emulator) -> None:
