@@ -97,6 +97,9 @@ def test_publisher_import_adds_apps_keeps_the_file_and_pins_guids(
     assert dict(api.env) == {"LOG_LEVEL": "info", "REGION": "eu"}
     assert api.secrets == ("DB_PASSWORD",)
     assert api.python == "3.11.9"
+    # Publisher's `files` list is an allowlist: it becomes `include`, minus its own .posit/ files.
+    assert api.include == ("/main.py", "/requirements.txt", "/data/", "!/data/scratch.csv")
+    assert board.include is None if (board := project.app("board")) else False  # files = ['*']
     assert (api.runtime.min_processes, api.runtime.max_processes) == (1, 4)
     assert (api.resources.cpu_request, api.resources.memory_limit) == (0.5, 2147483648)
     # Two records, two servers: one pin per target; the URL case differs and still matches.

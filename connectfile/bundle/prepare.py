@@ -9,6 +9,7 @@ cheaper halves used by `connectfile files`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -30,6 +31,7 @@ from connectfile.files.selection import (
     Rule,
     Rules,
     app_patterns,
+    include_patterns,
     is_secret,
     key_origin,
 )
@@ -118,7 +120,9 @@ def select_files(project: Project, app: App) -> Selection:
     if config.is_relative_to(directory.resolve()):
         rel = config.relative_to(directory.resolve()).as_posix()
         dropped[rel] = Rule(kind="config", pattern=rel)
-    rules = Rules(patterns=app_patterns(project, app), forced=forced, dropped=dropped)
+    rules = Rules(patterns=app_patterns(project, app), forced=forced, dropped=dropped,
+                  include=include_patterns(project, app),
+                  include_origin=key_origin(project, app, "include"))
     tree = walk(directory, rules, project_root=project.root)
     chosen: dict[str, Found] = {f.dest: f for f in tree.kept}
     dropped_decisions = list(tree.dropped)
@@ -357,7 +361,9 @@ def _add_mapping(
     if path.is_dir():
         # Mapped folders get the default excludes and the app's excludes, matched at the
         # bundle path; the folder itself is kept because it was named explicitly.
-        tree = walk(path, rules, project_root=project.root, prefix=target + "/")
+        # The include allowlist is the app directory's: a mapping names its files itself.
+        mapped = dataclasses.replace(rules, include=None) if rules.include else rules
+        tree = walk(path, mapped, project_root=project.root, prefix=target + "/")
         found_files = [Found(dest=f.dest, source=f.source, rule=rule) for f in tree.kept]
         dropped.extend(tree.dropped)
     else:

@@ -188,6 +188,7 @@ def _app(key: str, raw: Mapping[str, Any]) -> App:
         files=tuple(files),
         mappings=tuple(mappings),
         exclude=tuple(raw.get("exclude", ())),
+        include=tuple(raw["include"]) if "include" in raw else None,
         requirements=_clean(raw.get("requirements", "requirements.txt")),
         python=raw.get("python"),
         env=MappingProxyType(dict(raw.get("env", {}))),

@@ -88,6 +88,7 @@ class App:
     files: tuple[str, ...] = ()
     mappings: tuple[FileMapping, ...] = ()
     exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] | None = None  # an allowlist; None (or empty): everything
     requirements: str = "requirements.txt"
     python: str | None = None
     env: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # mappingproxy is unhashable

@@ -6,6 +6,11 @@ an inner slash match at every depth. As in git, a file inside an excluded direct
 cannot be re-included by a later `!` pattern (the directory is never walked); name the
 file in `files` instead, which wins over every exclude.
 
+With an `include` allowlist (Publisher's `files` model) a file is bundled only when the
+last include pattern matching it (or one of its directories) is not a `!` pattern; the
+excludes then still apply, and the entrypoint, requirements and extra files are bundled
+whatever either list says.
+
 The walker (`connectfile.workspace`) asks `Rules.check_dir` before descending into a
 directory and `Rules.check_file` for each file; `Rules.explain` answers the same question
 for any single path, so `connectfile files --why` and the walk can never disagree.
@@ -51,6 +56,8 @@ RuleKind = Literal[
     "virtualenv",
     "exclude",
     "reinclude",
+    "include",
+    "not-included",
     "extra",
     "entrypoint",
     "requirements",
@@ -95,6 +102,10 @@ class Rule:
             "virtualenv": f"dropped: virtualenv {self.pattern} (holds {self.detail})",
             "exclude": f'dropped by exclude pattern "{self.pattern}"{where}',
             "reinclude": f'kept: re-included by pattern "{self.pattern}"{where}',
+            "include": f'kept: included by pattern "{self.pattern}"{where}',
+            "not-included": (f'dropped: re-excluded from include by "{self.pattern}"{where}'
+                             if self.pattern else
+                             f"dropped: matches no include pattern{where}"),
             "extra": f"kept: extra file (wins over excludes){where}",
             "entrypoint": "kept: entrypoint file (bundled whatever the excludes say)",
             "requirements": "kept: requirements file (bundled whatever the excludes say)",
@@ -136,13 +147,21 @@ class Rules:
     patterns: tuple[Pattern, ...] = ()
     forced: Mapping[str, Rule] = field(default_factory=dict)
     dropped: Mapping[str, Rule] = field(default_factory=dict)
+    include: tuple[Pattern, ...] | None = None  # None: no allowlist, everything is a candidate
+    include_origin: Origin | None = None  # where `include` was written, for "matches none"
     _user: GitIgnoreSpec = field(init=False, repr=False, compare=False)
+    _allow: GitIgnoreSpec | None = field(init=False, repr=False, compare=False)
     _any: Callable[[str], bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # pathspec skips blank lines; a comment keeps indexes aligned with `patterns`.
         lines = [p.text if p.text.strip() else "#" for p in self.patterns]
         object.__setattr__(self, "_user", GitIgnoreSpec.from_lines(lines))
+        allow = None
+        if self.include is not None:
+            allow = GitIgnoreSpec.from_lines(
+                [p.text if p.text.strip() else "#" for p in self.include])
+        object.__setattr__(self, "_allow", allow)
         # Most paths match no pattern at all: one combined check settles them quickly.
         combined = GitIgnoreSpec.from_lines([*DEFAULT_EXCLUDES, *SECRET_EXCLUDES, *lines])
         object.__setattr__(self, "_any", _any_matcher(combined))
@@ -167,7 +186,7 @@ class Rules:
     def unmatched_rule(self, rel: str) -> Rule | None:
         """The rule keeping the file `rel` when no pattern touches it (the common case), else
         None: then `check_file` decides. Saves a walk one Decision per ordinary file."""
-        if rel in self.dropped or self._any(rel):
+        if rel in self.dropped or self._allow is not None or self._any(rel):
             return None
         return self.forced.get(rel, _DEFAULT_RULE)
 
@@ -175,7 +194,7 @@ class Rules:
         """Whether the file `rel` is bundled, assuming every parent directory was walked."""
         if rel in self.dropped:
             return Decision(path=rel, kept=False, rule=self.dropped[rel])
-        if not self._any(rel):
+        if self._allow is None and not self._any(rel):
             return Decision(path=rel, kept=True, rule=self.forced.get(rel, _DEFAULT_RULE))
         secret = _match(_SECRETS, SECRET_EXCLUDES, rel)
         if secret is not None:
@@ -185,8 +204,11 @@ class Rules:
         default = _match(_DEFAULTS, DEFAULT_EXCLUDES, rel)
         if default is not None:
             return _drop(rel, "default-exclude", default)
+        allowed = self._allowed(rel)
+        if not allowed.kept:
+            return allowed
         user = self._user_decision(rel, rel, drop_only=False)
-        return user or Decision(path=rel, kept=True, rule=_DEFAULT_RULE)
+        return user or allowed
 
     def explain(self, rel: str, venv_dirs: Mapping[str, str] | None = None) -> Decision:
         """The decision for one file path, parents included; `venv_dirs` maps dir -> marker."""
@@ -207,6 +229,19 @@ class Rules:
         """Decide every path (sorted); the pure twin of walking a directory tree."""
         return tuple(self.explain(p, venv_dirs) for p in sorted(set(paths)))
 
+    def _allowed(self, rel: str) -> Decision:
+        """The include allowlist's verdict on the file `rel` (kept by default without one)."""
+        if self._allow is None or self.include is None:
+            return Decision(path=rel, kept=True, rule=_DEFAULT_RULE)
+        result = self._allow.check_file(rel)
+        if result.index is None:
+            rule = Rule(kind="not-included", origin=self.include_origin)
+            return Decision(path=rel, kept=False, rule=rule)
+        pattern = self.include[result.index]
+        kind: RuleKind = "include" if result.include else "not-included"
+        return Decision(path=rel, kept=bool(result.include),
+                        rule=Rule(kind=kind, pattern=pattern.text, origin=pattern.origin))
+
     def _user_decision(self, rel: str, probe: str, *, drop_only: bool) -> Decision | None:
         result = self._user.check_file(probe)
         if result.include is None or result.index is None:
@@ -221,14 +256,14 @@ class Rules:
         return Decision(path=rel, kept=True, rule=rule)
 
 
-def compile_patterns(patterns: Sequence[Pattern]) -> tuple[Pattern, ...]:
+def compile_patterns(patterns: Sequence[Pattern], kind: str = "exclude") -> tuple[Pattern, ...]:
     """Check each pattern compiles; a bad one is a SelectionError naming where it was written."""
     kept: list[Pattern] = []
     for p in patterns:
         try:
             GitIgnoreSpec.from_lines([p.text])
         except (ValueError, re.error) as exc:
-            message = f'invalid exclude pattern "{p.text}": {exc} (gitignore syntax expected)'
+            message = f'invalid {kind} pattern "{p.text}": {exc} (gitignore syntax expected)'
             if p.origin is not None:
                 raise p.origin.error(message) from None
             raise SelectionError(message) from None
@@ -243,6 +278,19 @@ def app_patterns(project: Project, app: App) -> tuple[Pattern, ...]:
             Pattern(text=text, origin=key_origin(project, app, "exclude", i))
             for i, text in enumerate(app.exclude)
         ]
+    )
+
+
+def include_patterns(project: Project, app: App) -> tuple[Pattern, ...] | None:
+    """The app's include allowlist with where each pattern was written; None without one."""
+    if not app.include:  # absent, or `include = []` (clears one set in [defaults])
+        return None
+    return compile_patterns(
+        [
+            Pattern(text=text, origin=key_origin(project, app, "include", i))
+            for i, text in enumerate(app.include)
+        ],
+        "include",
     )
 
 
