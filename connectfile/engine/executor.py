@@ -14,6 +14,7 @@ from typing import Any, Final, Protocol
 
 from connectfile.config.model import App
 from connectfile.errors import ConnectfileError, DeployError, StalePlanError, UsageError
+from connectfile.plans import marker
 from connectfile.plans.diff import env_digest, settings_digest
 from connectfile.plans.values import Action, AppPlan, Plan
 from connectfile.remote.lookup import find_existing
@@ -239,7 +240,9 @@ class _Runner:
         env = self._env_values(a, app)
         if env:
             # Names only: values (secrets above all) never reach an event or a log line.
-            self.emit(a.key, EventKind.STEP, "setting env " + ", ".join(sorted(env)))
+            shown = sorted(n for n in env if not marker.is_marker(n))
+            if shown:
+                self.emit(a.key, EventKind.STEP, "setting env " + ", ".join(shown))
             ctx.api.patch_env(guid, env)
         bundle_id = a.fingerprint.bundle_id if a.fingerprint else None
         if a.needs_bundle:
@@ -269,6 +272,12 @@ class _Runner:
                 values[name] = app.env[name]
         for name in a.env.secrets:
             values[name] = self.ctx.environ[name]  # checked up front by check_secrets
+        if a.marker is not None:
+            # Rides along with whatever else apply changes, so a CI run without records
+            # can prove the literal values unchanged next time (plans/marker.py).
+            values.update({old: None for old in a.marker.remove})
+            if a.marker.set is not None:
+                values[a.marker.set] = marker.VALUE
         return values
 
     def _deploy(self, a: AppPlan, guid: str, *, previous: str | None) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from connectfile.bundle.manifest import checksums, lookup
 from connectfile.config.model import App, Project
+from connectfile.plans.marker import is_marker, marker_change, marker_name
 from connectfile.plans.values import (
     Action,
     AppPlan,
@@ -92,6 +93,7 @@ def plan_app(
             vanity_url=vanity,
             manifest_digest=local.digest,
             fingerprint=Fingerprint(guid=None, bundle_id=None, settings_digest=""),
+            marker=marker_change(app.env, ()),
         )
 
     settings = tuple(
@@ -135,6 +137,7 @@ def plan_app(
             bundle_id=deployed.bundle_id,
             settings_digest=settings_digest(deployed.settings, wanted),
         ),
+        marker=marker_change(app.env, deployed.env_names),
     )
 
 
@@ -201,21 +204,42 @@ def _env_changes(
     secrets = sorted(app.secrets)
     if deployed is None:
         return EnvChanges(added=(*literals, *secrets), secrets=tuple(secrets))
-    on_server = deployed.env_names
+    names = deployed.env_names
+    on_server = frozenset(n for n in names if not is_marker(n))  # the marker is never the user's
     managed_before = set(record.env_digests) | set(record.secret_names) if record else set()
     wanted = set(literals) | set(secrets)
     added = tuple(n for n in (*literals, *secrets) if n not in on_server)
     removed = tuple(sorted(n for n in managed_before - wanted if n in on_server))
-    digests = record.env_digests if record else {}
-    # Connect never returns values: without a digest of what we sent, assume it differs.
-    changed = tuple(
-        n for n in literals if n in on_server and digests.get(n) != env_digest(app.env[n])
-    )
+    changed, unsure = _changed_literals(app, on_server, names, record)
     sent_before = set(record.secret_names) if record else set(on_server)
     send = tuple(
         n for n in secrets if resend_secrets or n not in on_server or n not in sent_before
     )
-    return EnvChanges(added=added, removed=removed, changed=changed, secrets=send)
+    return EnvChanges(added=added, removed=removed, changed=changed, secrets=send, unsure=unsure)
+
+
+def _changed_literals(
+    app: App, on_server: frozenset[str], names: frozenset[str], record: AppRecord | None
+) -> tuple[tuple[str, ...], bool]:
+    """The literal names whose value may differ on Connect, and whether that is a guess.
+
+    Connect never returns values. The server's marker (plans/marker.py) is the proof that
+    works without a record; a record's per-name digests say which name moved.
+    """
+    present = tuple(n for n in sorted(app.env) if n in on_server)
+    if not present:
+        return (), False
+    wanted = marker_name(app.env)
+    if wanted in names:
+        return (), False  # the last apply, from anywhere, set exactly these values
+    if record is not None and record.env_digests:
+        digests = record.env_digests
+        by_name = tuple(n for n in present if digests.get(n) != env_digest(app.env[n]))
+        if by_name or not any(is_marker(n) for n in names):
+            return by_name, False
+        # The record agrees with connect.toml but the server's marker does not: someone
+        # applied other values since (a CI run); the record cannot say which.
+    return present, True
 
 
 def _bundle_diff(

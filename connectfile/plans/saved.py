@@ -10,6 +10,7 @@ from typing import Any, Final
 from connectfile import __version__
 from connectfile.errors import UsageError
 from connectfile.files.atomic import write_atomic
+from connectfile.plans.marker import MarkerChange
 from connectfile.plans.values import (
     Action,
     AppPlan,
@@ -97,6 +98,7 @@ def _app_to_data(a: AppPlan) -> dict[str, Any]:
             "removed": list(a.env.removed),
             "changed": list(a.env.changed),
             "secrets": list(a.env.secrets),  # names only
+            "unsure": a.env.unsure,
         },
         "files": {
             "added": list(a.files.added),
@@ -114,6 +116,10 @@ def _app_to_data(a: AppPlan) -> dict[str, Any]:
             "guid": fp.guid,
             "bundle_id": fp.bundle_id,
             "settings_digest": fp.settings_digest,
+        },
+        "marker": None if a.marker is None else {
+            "set": a.marker.set,
+            "remove": list(a.marker.remove),
         },
     }
 
@@ -134,6 +140,7 @@ def _app_from_data(d: Mapping[str, Any]) -> AppPlan:
             removed=_strs(env["removed"]),
             changed=_strs(env["changed"]),
             secrets=_strs(env["secrets"]),
+            unsure=bool(env.get("unsure", False)),
         ),
         files=FileChanges(
             added=_strs(files["added"]),
@@ -151,6 +158,10 @@ def _app_from_data(d: Mapping[str, Any]) -> AppPlan:
             guid=_opt(fp["guid"]),
             bundle_id=_opt(fp["bundle_id"]),
             settings_digest=str(fp["settings_digest"]),
+        ),
+        marker=None if not d.get("marker") else MarkerChange(
+            set=_opt(d["marker"]["set"]),
+            remove=_strs(d["marker"]["remove"]),
         ),
     )
 

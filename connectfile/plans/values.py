@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from connectfile.plans.marker import MarkerChange
+
 FORMAT_VERSION = 1
 
 
@@ -30,6 +32,9 @@ class EnvChanges:
     removed: tuple[str, ...] = ()  # names we managed before and the config dropped
     changed: tuple[str, ...] = ()  # literal values whose digest moved
     secrets: tuple[str, ...] = ()  # secret names whose values will be sent
+    # `changed` lists every literal on the server because the env marker moved and no
+    # record says which value did (plans/marker.py).
+    unsure: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed or self.secrets)
@@ -74,6 +79,7 @@ class AppPlan:
     refusal: str | None = None  # why a REFUSED app cannot be applied
     manifest_digest: str = ""  # sha256 of the local manifest.json bytes
     fingerprint: Fingerprint | None = None
+    marker: MarkerChange | None = None  # written along with any other change; never shown
 
     @property
     def needs_bundle(self) -> bool:

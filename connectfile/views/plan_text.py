@@ -10,6 +10,9 @@ from typing import Any
 from connectfile.plans.values import FORMAT_VERSION, Action, AppPlan, Plan, SettingChange
 
 ORPHAN_NOTE = "no longer in connect.toml (left on the server)"
+UNSURE_NOTE = (
+    "(no deployment record here: some literal value differs, connectfile cannot tell which)"
+)
 
 _WIDTH = 100  # wrap packed item lines (files, env, create settings) at this column
 _LABEL = 8  # label column, as in SPEC §5: "+ bundle   14 files"
@@ -99,6 +102,7 @@ def _app_json(app: AppPlan) -> dict[str, Any]:
                 "removed": list(app.env.removed),
                 "changed": list(app.env.changed),
                 "secrets": list(app.env.secrets),
+                "unsure": app.env.unsure,
             },
             "files": {
                 "added": list(app.files.added),
@@ -182,6 +186,8 @@ def _block(app: AppPlan, paint: _Paint) -> list[str]:
     env_items = _env_items(app, paint)
     if env_items:
         packed("~", "env", env_items)
+    if app.env.unsure:
+        lines.append(f"        {UNSURE_NOTE}")
     if app.vanity_url is not None:
         field("~", "vanity", _value(app.vanity_url))
     if app.content_url:
