@@ -125,7 +125,7 @@ def test_idempotent_writes_retry_but_post_does_not() -> None:
 
 
 def test_retries_give_up_with_a_clear_message() -> None:
-    client, adapter = make(lambda r: requests.ConnectTimeout("slow"), retries=2)
+    client, adapter = make(lambda r: requests.ReadTimeout("slow"), retries=2)
     with pytest.raises(ConnectApiError, match="did not answer in time") as info:
         client.server_settings()
     assert info.value.status == 0

@@ -147,6 +147,6 @@ def test_unreachable_server_is_one_line_with_the_fix() -> None:
             open_target(project(target), "emu", environ={"CONNECT_API_KEY": "k"}):
         pass
     assert str(exc.value) == (
-        f"error: target 'emu': GET http://127.0.0.1:{port}/v1/user: could not connect to the "
-        "server (check its server URL and that Connect is reachable from here)"
+        f"error: target 'emu': GET http://127.0.0.1:{port}/__api__/v1/user: could not connect "
+        "to the server (check its server URL and that Connect is reachable from here)"
     )

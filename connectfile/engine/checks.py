@@ -58,11 +58,14 @@ def check_project(project: Project, files: FileView, environ: Mapping[str, str])
             warnings.setdefault(warning, None)
     for declared in project.targets:
         at = f"targets.{declared.name}"
-        if declared.ca_bundle and files.kind(_join(".", declared.ca_bundle)) != "file":
+        bundle = declared.ca_bundle
+        # "system" is the OS trust store (remote/tls.py), not a file.
+        if bundle and bundle != "system" and files.kind(_join(".", bundle)) != "file":
             issue = Issue(source=project.source, line=project.line_of(f"{at}.ca_bundle"),
                           path=f"{at}.ca_bundle",
                           message=f'"{declared.ca_bundle}" is not a file (the path is relative '
-                                  "to the directory holding connect.toml)")
+                                  'to the directory holding connect.toml; "system" means the '
+                                  "operating system's trust store)")
             errors.setdefault(str(issue), issue)
         if declared.insecure:
             warnings.setdefault(f"{project.source}:{project.line_of(at + '.insecure')}: "

@@ -7,7 +7,6 @@ import json
 import logging
 import tarfile
 import time
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,10 +14,12 @@ from typing import Any, Final
 from urllib.parse import quote
 
 import requests
-from requests.auth import AuthBase
 
-from connectfile import __version__
 from connectfile.errors import ConnectApiError
+from connectfile.remote.diagnose import Wire, classify, describe, is_html
+from connectfile.remote.tls import make_session
+
+__all__ = ["ConnectClient", "NotConnect", "ServerUnreachable", "make_session"]
 
 log = logging.getLogger("connectfile")
 
@@ -29,38 +30,6 @@ RETRY_STATUSES: Final = frozenset({502, 503, 504})
 IDEMPOTENT: Final = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 MANIFEST_NAMES: Final = frozenset({"manifest.json", "./manifest.json"})
 MAX_MANIFEST_BYTES: Final = 16 * 1024 * 1024
-
-
-class KeyAuth(AuthBase):
-    """`Authorization: Key …`; its repr never shows the key."""
-
-    def __init__(self, api_key: str) -> None:
-        self._api_key = api_key
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        r.headers["Authorization"] = f"Key {self._api_key}"
-        return r
-
-    def __repr__(self) -> str:
-        return "KeyAuth(<hidden>)"
-
-
-def make_session(
-    api_key: str, *, ca_bundle: str | Path | None = None, insecure: bool = False
-) -> requests.Session:
-    """A Session that authenticates with `api_key` and verifies TLS unless told not to."""
-    session = requests.Session()
-    session.auth = KeyAuth(api_key)
-    session.headers["User-Agent"] = f"connectfile/{__version__}"
-    session.headers["Accept"] = "application/json"
-    if insecure:
-        # Warned on every run, once, here; urllib3's per-request warning would only be noise.
-        log.warning("TLS certificate verification is off for this target (insecure = true)")
-        session.verify = False
-        warnings.filterwarnings("ignore", message="Unverified HTTPS request")
-    elif ca_bundle is not None:
-        session.verify = str(ca_bundle)
-    return session
 
 
 class ConnectClient:
@@ -104,17 +73,21 @@ class ConnectClient:
         connection failures; return a 2xx response (or one `ok` accepts)."""
         url = f"{self.server_url}/__api__{path}" if api else f"{self.server_url}{path}"
         timeout = (self.connect_timeout, self.read_timeout + extra_read)
-        attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
+        attempts = 1 + self.retries
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
                 response = self.session.request(method, url, timeout=timeout, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if last:
-                    raise _unreachable(method, path, self.server_url, exc) from None
-                log.debug("%s %s: %s; retrying", method, path, type(exc).__name__)
+                kind = classify(exc)
+                # A request that never reached the server may be sent again whatever its
+                # method; one that may have arrived is sent again only if idempotent.
+                again = kind.transient and (method in IDEMPOTENT or not kind.sent)
+                if last or not again:
+                    raise ServerUnreachable(method=method, url=url, kind=kind) from None
+                log.debug("%s %s: %s; retrying", method, path, kind.value)
             else:
-                if response.status_code in RETRY_STATUSES and not last:
+                if response.status_code in RETRY_STATUSES and not last and method in IDEMPOTENT:
                     log.debug("%s %s: HTTP %d; retrying", method, path, response.status_code)
                     response.close()
                 elif response.ok or (ok is not None and ok(response)):
@@ -131,10 +104,10 @@ class ConnectClient:
         try:
             return response.json()
         except ValueError:
-            raise ConnectApiError(
+            what = "a web page" if is_html(response) else "something that is not JSON"
+            raise NotConnect(
                 method=method, path=path, status=response.status_code, code=None,
-                message="the server answered with something that is not JSON "
-                "(is this a Posit Connect URL?)",
+                message=f"the server answered with {what}, not Connect's API",
             ) from None
 
     # -- server and user ------------------------------------------------------------------
@@ -277,6 +250,12 @@ class ConnectClient:
 
 def api_error(method: str, path: str, response: requests.Response) -> ConnectApiError:
     """Connect's `{code, error, payload}` body as one exception (plain text bodies too)."""
+    if is_html(response):
+        response.close()
+        return NotConnect(
+            method=method, path=path, status=response.status_code, code=None,
+            message="the server answered with a web page, not Connect's API",
+        )
     code: int | None = None
     message = ""
     try:
@@ -298,24 +277,20 @@ def api_error(method: str, path: str, response: requests.Response) -> ConnectApi
 
 
 class ServerUnreachable(ConnectApiError):
-    """No HTTP answer at all (connection refused, timeout, TLS failure); status is 0."""
+    """No HTTP answer at all (no connection, TLS failure, timeout, dropped); status is 0."""
 
-    def __init__(self, *, method: str, path: str, server: str, message: str) -> None:
-        super().__init__(method=method, path=path, status=0, code=None, message=message)
-        self.args = (f"{method} {server}{path}: {message}",)
+    def __init__(self, *, method: str, url: str, kind: Wire) -> None:
+        url = url.split("?")[0]
+        super().__init__(method=method, path=url, status=0, code=None, message=describe(kind))
+        self.kind = kind
+        self.args = (f"{method} {url}: {self.message}",)
 
     def __str__(self) -> str:
         return str(self.args[0])
 
 
-def _unreachable(method: str, path: str, server: str, exc: Exception) -> ConnectApiError:
-    if isinstance(exc, requests.exceptions.SSLError):
-        kind = "TLS certificate verification failed (set ca_bundle for this target)"
-    elif isinstance(exc, requests.Timeout):
-        kind = "the server did not answer in time"
-    else:
-        kind = "could not connect to the server"
-    return ServerUnreachable(method=method, path=path, server=server, message=kind)
+class NotConnect(ConnectApiError):
+    """The server answered, but not like Connect (a web page, or JSON of another shape)."""
 
 
 def _obj(value: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -23,11 +24,19 @@ from connectfile.config.model import (
 )
 from connectfile.errors import ConnectApiError, UsageError
 from connectfile.files.atomic import write_atomic
-from connectfile.remote.client import ConnectClient, ServerUnreachable, make_session
+from connectfile.remote.client import ConnectClient, NotConnect, ServerUnreachable, make_session
+from connectfile.remote.diagnose import Wire
 from connectfile.remote.lookup import find_existing
 from connectfile.remote.state import AppRecord, DeployedApp
+from connectfile.remote.tls import SYSTEM
+
+log = logging.getLogger("connectfile")
 
 DRAFTS_SINCE: Final = (2025, 6)
+# What people paste instead of the server URL: the dashboard (/connect/, #/apps/...), the API
+# root, a content URL. Everything from the first of these segments on is dropped, except that
+# `/connect/connect/` keeps its first part: that is a server mounted under /connect.
+_NOT_SERVER = re.compile(r"/(?:__api__|connect|content)(?!/connect(?:/|$))(?:/.*)?$")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -84,7 +93,12 @@ def _implicit() -> Target:
 
 
 def normalize_server_url(url: str) -> str:
-    """`HTTPS://Host:443/connect/__api__/` -> `https://host:443/connect` (records compare these)."""
+    """`HTTPS://Host:443/rsconnect/connect/#/apps` -> `https://host:443/rsconnect`.
+
+    Drops the query, the fragment, trailing slashes and a trailing dashboard, API or
+    content path (records compare the result); `url_note` says when that changed more
+    than spelling.
+    """
     text = url.strip()
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
@@ -92,8 +106,17 @@ def normalize_server_url(url: str) -> str:
             f"error: server {text!r} is not an http(s) URL (write it like https://connect.example.com)"
         )
     path = re.sub(r"/+$", "", parts.path)
-    path = re.sub(r"/__api__$", "", path)
+    path = re.sub(r"/+$", "", _NOT_SERVER.sub("", path, count=1))
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, "", ""))
+
+
+def url_note(given: str, normalized: str) -> str | None:
+    """A note for the user when `normalized` dropped a path, query or fragment of `given`."""
+    parts = urlsplit(given.strip())
+    if not parts.query and not parts.fragment and not _NOT_SERVER.search(parts.path.rstrip("/")):
+        return None
+    return (f"server {given.strip()!r} is a dashboard, API or content URL; using the server "
+            f"URL {normalized} (write that in connect.toml to silence this note)")
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -141,21 +164,19 @@ def open_target(
 
 def _connect(target: Target, server: str, api_key: str, root: Path) -> TargetSession:
     url = normalize_server_url(server)
-    ca_bundle = None if target.ca_bundle is None else root / target.ca_bundle
-    if ca_bundle is not None and not ca_bundle.is_file():
-        raise UsageError(
-            f"error: target {target.name!r}: ca_bundle {target.ca_bundle!r} is not a file "
-            "(it is relative to the directory holding connect.toml)"
-        )
-    session = make_session(api_key, ca_bundle=ca_bundle, insecure=target.insecure)
+    note = url_note(server, url)
+    if note is not None:
+        log.info("note: target %r: %s", target.name, note)
+    session = make_session(api_key, ca_bundle=_ca_bundle(target, root), insecure=target.insecure)
     client = ConnectClient(url, session=session)
     try:
         user = client.current_user()
+        settings = client.server_settings()
     except ServerUnreachable as exc:
-        raise UsageError(
-            f"error: target {target.name!r}: {exc} (check its server URL and that Connect "
-            "is reachable from here)"
-        ) from None
+        raise UsageError(f"error: target {target.name!r}: {exc} ({_fix(target, exc.kind)})") \
+            from None
+    except NotConnect as exc:
+        raise _not_connect(target, url, f"{exc.method} {exc.path} {exc.message}") from None
     except ConnectApiError as exc:
         if exc.status != 401:
             raise
@@ -164,8 +185,9 @@ def _connect(target: Target, server: str, api_key: str, root: Path) -> TargetSes
             f"{target.api_key_env} ({exc.message.rstrip('.')}): set it to a valid key "
             "for this server"
         ) from None
+    if not isinstance(settings.get("version"), str):
+        raise _not_connect(target, url, "GET /server_settings has no Connect version")
     _check_user(target, user)
-    settings = client.server_settings()
     return TargetSession(
         target=target,
         client=client,
@@ -173,6 +195,41 @@ def _connect(target: Target, server: str, api_key: str, root: Path) -> TargetSes
         user_guid=str(user["guid"]),
         username=str(user.get("username") or ""),
         server_version=str(settings.get("version") or ""),
+    )
+
+
+def _ca_bundle(target: Target, root: Path) -> Path | str | None:
+    if target.ca_bundle is None or target.ca_bundle == SYSTEM:
+        return target.ca_bundle
+    path = root / target.ca_bundle
+    if not path.is_file():
+        raise UsageError(
+            f"error: target {target.name!r}: ca_bundle {target.ca_bundle!r} is not a file "
+            "(it is relative to the directory holding connect.toml; "
+            '"system" means the operating system\'s trust store)'
+        )
+    return path
+
+
+def _fix(target: Target, kind: Wire) -> str:
+    """What the user can do about a connection that failed in this way."""
+    if kind is Wire.TLS_VERIFY:
+        if target.ca_bundle == SYSTEM:
+            return "the operating system's trust store does not trust the server's certificate"
+        if target.ca_bundle is not None:
+            return (f"ca_bundle {target.ca_bundle!r} does not hold the CA that signed the "
+                    "server's certificate")
+        return ("set ca_bundle to your CA's PEM file, or ca_bundle = \"system\" to use the "
+                "operating system's trust store")
+    if kind is Wire.NOT_TLS:
+        return "write the server URL with http://, or fix the server's TLS set-up"
+    return "check its server URL and that Connect is reachable from here"
+
+
+def _not_connect(target: Target, url: str, what: str) -> UsageError:
+    return UsageError(
+        f"error: target {target.name!r}: {url} does not look like Posit Connect ({what}); "
+        "check its server URL"
     )
 
 
