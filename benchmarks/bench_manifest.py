@@ -24,8 +24,11 @@ from pathlib import Path
 from connectfile.bundle.prepare import prepare
 from connectfile.config.load import load_project
 
+SIZES = (200, 800, 2_000, 6_000, 20_000)
 
-def generate(root: Path, apps: int, files: int, seed: int = 1) -> None:
+
+def generate(root: Path, apps: int, files: int, seed: int = 1,
+             sizes: tuple[int, ...] = SIZES) -> None:
     """A monorepo: `apps` apps of `files` files each (sources, data, nested packages)."""
     rng = random.Random(seed)
     lines = ["version = 1", ""]
@@ -39,7 +42,7 @@ def generate(root: Path, apps: int, files: int, seed: int = 1) -> None:
         for i in range(files - 3):
             sub = app / ("pkg" if i % 3 else "data") / f"d{i % 17}"
             sub.mkdir(parents=True, exist_ok=True)
-            size = rng.choice((200, 800, 2_000, 6_000, 20_000))
+            size = rng.choice(sizes)
             (sub / f"f{i}.{'py' if i % 3 else 'csv'}").write_bytes(rng.randbytes(size))
         lines += [f"[apps.{name}]", 'type = "api"', f'path = "apps/{name}"', ""]
     (root / "connect.toml").write_text("\n".join(lines))

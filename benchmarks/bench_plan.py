@@ -1,96 +1,61 @@
-"""Time a warm no-change `plan` (and `apply`) of a generated 40-app x 500-file monorepo.
+"""A no-change `plan` of a generated monorepo against its floors, all measured in one run.
 
-Run: python benchmarks/bench_plan.py [--apps 40] [--files 500] [--runs 5] [--latency S]
+Run: python benchmarks/bench_plan.py [--apps 40] [--files 500] [--runs 5] [--quick]
+                                     [--no-rsconnect] [--no-apply] [--no-rss]
 
-Generates the monorepo of bench_manifest.py, starts `connectfile emulator` as a separate
-process on a free loopback port, deploys everything once with `apply --auto-approve`, then
-times no-change `plan --detailed-exitcode` runs, both in this process (connectfile.cli.main,
-imports already paid) and as whole CLI processes (what a user waits for), and one no-change
-`apply`, counting the bundles it uploads (the emulator's request log; must be 0).
-`--latency S` makes the emulator hold every API GET for S seconds after the first apply (its
-faults.json), to stand in for a server across a network rather than on loopback.
-Not a test: no thresholds, just figures for the README (SPEC §7 asks for <= 0.5 s warm).
+Generates the monorepo of bench_manifest.py (APPS x FILES files) and times, each as a whole
+process (what a user waits for; median of RUNS):
+  floors       `python -c pass`; a Python scandir + stat of every file; read + md5 of every byte
+  connectfile  the first apply, the plan right after it (and its request count), warm and
+               cold (`.connect/cache` deleted) no-change plans, `validate`, `files APP`,
+               `manifest --check`; the warm plan of a tree with a fifth of the files, for the
+               per-file slope and the fixed cost; the warm plan with 200 ms per API GET
+               (the emulator's delay fault), in round trips over the 0 ms plan
+  rsconnect    `rsconnect write-manifest api` over every app (when rsconnect-python is installed)
+  apply        a first apply of APPS small apps against a server holding every request 100 ms,
+               at --parallelism 1 and 4 (--no-apply skips it)
+  memory       peak RSS of a warm plan of 200 x 500 (small files; --no-rss skips it)
+`connectfile emulator` runs as its own process on 127.0.0.1. Figures are printed with their
+ratio to the floors and to rsconnect, and each goal of issue #11 as met or not.
+Not a test: no thresholds fail it, it just prints figures for the README.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import json
 import os
-import re
 import shutil
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from bench_manifest import generate  # this script's directory is on sys.path
+from harness import CLI, Emulator, Run, best, run
 
-from connectfile.cli import main as cli_main
-
-API_KEY = "bench-admin-key-0123456789abcdef"
-CLI = [sys.executable, "-m", "connectfile"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def emulator(data_dir: Path, log: Path) -> Iterator[str]:
-    """`connectfile emulator` in its own process; yields its URL once it answers."""
-    port = free_port()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*CLI, "emulator", "--port", str(port), "--data-dir", str(data_dir),
-             "--api-key", API_KEY],
-            stdout=out, stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                    break
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the emulator did not start; see {log}")
-                time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            proc.wait(10)
-
-
-def in_process(argv: list[str]) -> tuple[float, int]:
-    sink = io.StringIO()
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        code = cli_main(argv)
-    return time.perf_counter() - start, code
-
-
-def as_process(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int]:
-    start = time.perf_counter()
-    done = subprocess.run([*CLI, *argv], env=env, cwd=cwd, capture_output=True)
-    return time.perf_counter() - start, done.returncode
-
-
-def uploads(log: Path) -> int:
-    """Bundle uploads the emulator has logged so far (POST .../bundles)."""
-    text = log.read_text("utf-8", errors="replace")
-    return len(re.findall(r"POST /__api__/v1/content/[^/ ]+/bundles", text))
-
-
-def describe(times: list[float]) -> str:
-    return (f"min {min(times):.2f} s, median {statistics.median(times):.2f} s, "
-            f"max {max(times):.2f} s ({len(times)} runs)")
+STAT = """
+import os, sys
+def walk(d):
+    for e in os.scandir(d):
+        if e.is_dir(follow_symlinks=False):
+            walk(e.path)
+        else:
+            os.stat(e.path)
+walk(sys.argv[1])
+"""
+MD5 = """
+import hashlib, os, sys
+def walk(d):
+    for e in os.scandir(d):
+        if e.is_dir(follow_symlinks=False):
+            walk(e.path)
+        else:
+            with open(e.path, "rb") as f:
+                hashlib.md5(f.read()).hexdigest()
+walk(sys.argv[1])
+"""
+PLAN = (*CLI, "plan", "--detailed-exitcode")
 
 
 def main() -> None:
@@ -98,56 +63,200 @@ def main() -> None:
     parser.add_argument("--apps", type=int, default=40)
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS")
+    parser.add_argument("--quick", action="store_true",
+                        help="10 apps x 200 files, 3 runs, 50 apps in the memory case")
+    parser.add_argument("--no-rsconnect", action="store_true")
+    parser.add_argument("--no-apply", action="store_true")
+    parser.add_argument("--no-rss", action="store_true")
     args = parser.parse_args()
+    if args.quick:
+        args.apps, args.files, args.runs = 10, 200, 3
     root = Path(tempfile.mkdtemp(prefix="connectfile-bench-plan-"))
-    log = root.parent / f"{root.name}-emulator.log"
     try:
-        generate(root / "repo", args.apps, args.files)
-        repo = root / "repo"
-        print(f"monorepo: {args.apps} apps x {args.files} files = "
-              f"{args.apps * args.files} files, in {repo}")
-        with emulator(root / "emulator", log) as url:
-            env = {**os.environ, "CONNECT_SERVER": url, "CONNECT_API_KEY": API_KEY}
-            os.environ.update(CONNECT_SERVER=url, CONNECT_API_KEY=API_KEY)
-            os.chdir(repo)
-            time.sleep(2.1)  # files younger than 2 s are never cached ("racy" rule)
-            seconds, code = in_process(["apply", "--auto-approve"])
-            if code != 0:
-                raise SystemExit(f"the first apply exited {code}; see {log}")
-            print(f"first apply ({args.apps} apps, {uploads(log)} uploads): {seconds:.1f} s")
-            if args.latency:
-                faults = [f"GET /__api__/*=delay:{args.latency}"]
-                (root / "emulator" / "faults.json").write_text(json.dumps(faults))
-                print(f"every API GET now waits {args.latency * 1000:.0f} ms")
-            plan = ["plan", "--detailed-exitcode"]
-            first, code = in_process(plan)  # warms the checksum and manifest caches
-            if code != 0:
-                raise SystemExit(f"a no-change plan exited {code} (expected 0)")
-            inner = []
-            for _ in range(args.runs):
-                seconds, code = in_process(plan)
-                assert code == 0, code
-                inner.append(seconds)
-            outer = []
-            for _ in range(args.runs):
-                seconds, code = as_process(plan, env, repo)
-                assert code == 0, code
-                outer.append(seconds)
-            start, _ = as_process(["--version"], env, repo)
-            before = uploads(log)
-            apply_seconds, code = as_process(["apply", "--auto-approve"], env, repo)
-            if code != 0:
-                raise SystemExit(f"the no-change apply exited {code}")
-            print(f"first plan after apply: {first:.2f} s")
-            print(f"warm no-change plan, in process (cli.main): {describe(inner)}")
-            print(f"warm no-change plan, whole CLI process:     {describe(outer)}")
-            print(f"  (of which interpreter + `connectfile --version` start-up: {start:.2f} s)")
-            print(f"no-change apply, whole CLI process: {apply_seconds:.2f} s, "
-                  f"{uploads(log) - before} bundles uploaded")
+        figures = measure(args, root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-        log.unlink(missing_ok=True)
+    report(args, figures)
+
+
+def measure(args: argparse.Namespace, root: Path) -> dict[str, float]:
+    f: dict[str, float] = {}
+    repo, small = root / "repo", root / "small"
+    generate(repo, args.apps, args.files)
+    generate(small, args.apps, max(5, args.files // 5))
+    n = args.apps * args.files
+    mib = sum(p.stat().st_size for p in (repo / "apps").rglob("*") if p.is_file()) / 2**20
+    print(f"monorepo: {args.apps} apps x {args.files} files = {n} files, {mib:.0f} MiB; "
+          f"{args.runs} runs each, median", flush=True)
+    time.sleep(2.1)  # files younger than 2 s are never cached ("racy" rule)
+    step("floors")
+    f["pass"] = best([sys.executable, "-c", "pass"], args.runs, cwd=root).seconds
+    f["stat"] = best([sys.executable, "-c", STAT, "apps"], args.runs, cwd=repo).seconds
+    f["md5"] = best([sys.executable, "-c", MD5, "apps"], args.runs, cwd=repo).seconds
+    emu = Emulator(root / "emulator")
+    with emu.running():
+        env = emu.env()
+        step("first apply")
+        first = run([*CLI, "apply", "--auto-approve"], cwd=repo, env=env)
+        if first.code != 0:
+            raise SystemExit(f"the first apply exited {first.code}; see {emu.log}")
+        f["first_apply"] = first.seconds
+        emu.requests()
+        after = run(PLAN, cwd=repo, env=env)
+        f["after_apply"], f["after_apply_requests"] = after.seconds, len(emu.requests())
+        if after.code != 0:
+            raise SystemExit(f"the plan after apply exited {after.code} (expected 0)")
+        step("warm and cold plans")
+        warm = best(PLAN, args.runs, cwd=repo, env=env)
+        f["warm"], f["warm_rss"] = warm.seconds, warm.rss_mib
+        emu.requests()
+        run(PLAN, cwd=repo, env=env)
+        f["warm_requests"] = len(emu.requests())
+        f["cold"] = median_of(args.runs, lambda: cold_plan(repo, env))
+        step("validate, files, manifest --check")
+        f["validate"] = best([*CLI, "validate"], args.runs, cwd=repo, env=env).seconds
+        f["files"] = best([*CLI, "files", "app000"], args.runs, cwd=repo, env=env).seconds
+        run([*CLI, "manifest"], cwd=repo, env=env)
+        f["manifest"] = best([*CLI, "manifest", "--check"], args.runs, cwd=repo,
+                             env=env).seconds
+        step("200 ms per GET")
+        emu.set_delay(0.2)
+        f["latency"] = best(PLAN, max(1, args.runs // 2), cwd=repo, env=env).seconds
+        emu.set_delay(0)
+        if not args.no_rss:
+            step("peak RSS, 200 x 500 (or 50 x 500 with --quick)")
+            f["rss_apps"] = 50 if args.quick else 200
+            big = root / "big"
+            generate(big, int(f["rss_apps"]), 500, sizes=(100,))
+            time.sleep(2.1)
+            run([*CLI, "plan"], cwd=big, env=env)
+            f["rss"] = best([*CLI, "plan"], 1, cwd=big, env=env).rss_mib
+    step("the tree with a fifth of the files, deployed to its own emulator")
+    f["small"] = warm_plan_of(small, root / "emulator-small", args.runs)
+    if not args.no_rsconnect:
+        rsconnect = shutil.which("rsconnect") or str(Path(sys.executable).parent / "rsconnect")
+        if Path(rsconnect).exists():
+            step("rsconnect loop")
+            f["rsconnect"] = rsconnect_loop(repo, rsconnect)
+    if not args.no_apply:
+        for parallelism in (1, 4):
+            step(f"first apply at --parallelism {parallelism}, 100 ms per request")
+            f[f"apply{parallelism}"] = first_apply(root, args.apps, parallelism)
+    return f
+
+
+def step(what: str) -> None:
+    print(f"  ... {what}", file=sys.stderr, flush=True)
+
+
+def median_of(runs: int, once: Callable[[], Run]) -> float:
+    times = sorted(once().seconds for _ in range(runs))
+    return times[len(times) // 2]
+
+
+def cold_plan(repo: Path, env: dict[str, str]) -> Run:
+    shutil.rmtree(repo / ".connect" / "cache", ignore_errors=True)
+    done = run(PLAN, cwd=repo, env=env)
+    if done.code != 0:
+        raise SystemExit(f"a cold no-change plan exited {done.code}")
+    return done
+
+
+def warm_plan_of(repo: Path, data_dir: Path, runs: int) -> float:
+    with Emulator(data_dir).running() as emu:
+        env = emu.env()
+        if run([*CLI, "apply", "--auto-approve"], cwd=repo, env=env).code != 0:
+            raise SystemExit(f"apply of {repo} failed; see {emu.log}")
+        run(PLAN, cwd=repo, env=env)
+        return best(PLAN, runs, cwd=repo, env=env).seconds
+
+
+def rsconnect_loop(repo: Path, rsconnect: str) -> float:
+    env = {**os.environ, "RSCONNECT_DISABLE_VERSION_CHECK": "1"}
+    start = time.perf_counter()
+    for app in sorted((repo / "apps").iterdir()):
+        done = run([rsconnect, "write-manifest", "api", "--overwrite", str(app)], cwd=repo,
+                   env=env)
+        if done.code != 0:
+            raise SystemExit(f"rsconnect write-manifest exited {done.code} for {app}")
+    return time.perf_counter() - start
+
+
+def first_apply(root: Path, apps: int, parallelism: int) -> float:
+    """A first apply of `apps` 20-file apps against a fresh emulator holding requests 100 ms."""
+    repo = root / f"apply{parallelism}"
+    generate(repo, apps, 20)
+    time.sleep(2.1)
+    emu = Emulator(root / f"emulator-apply{parallelism}")
+    emu.set_delay(0.1, method="*")
+    with emu.running():
+        done = run([*CLI, "apply", "--auto-approve", "--parallelism", str(parallelism)],
+                   cwd=repo, env=emu.env())
+    if done.code != 0:
+        raise SystemExit(f"apply --parallelism {parallelism} exited {done.code}; see {emu.log}")
+    return done.seconds
+
+
+def report(args: argparse.Namespace, f: dict[str, float]) -> None:
+    n = args.apps * args.files
+    print()
+    print(f"{'what':<46} {'seconds':>8} {'/ stat':>7} {'/ md5':>7} {'rsc /':>7}")
+
+    def line(label: str, seconds: float) -> None:
+        rsc = f"{f['rsconnect'] / seconds:6.1f}x" if "rsconnect" in f else "      -"
+        print(f"{label:<46} {seconds:8.3f} {seconds / f['stat']:6.2f}x "
+              f"{seconds / f['md5']:6.2f}x {rsc}")
+
+    line("floor: python -c pass", f["pass"])
+    line("floor: scandir + stat of every file", f["stat"])
+    line("floor: read + md5 of every file", f["md5"])
+    line("connectfile plan, warm (no change)", f["warm"])
+    line("connectfile plan, cold (.connect/cache deleted)", f["cold"])
+    line("connectfile validate", f["validate"])
+    line("connectfile files app000", f["files"])
+    line("connectfile manifest --check", f["manifest"])
+    line("connectfile plan, warm, 200 ms per GET", f["latency"])
+    line("connectfile plan right after the first apply", f["after_apply"])
+    if "rsconnect" in f:
+        line("rsconnect write-manifest api, every app", f["rsconnect"])
+    print(f"first apply: {f['first_apply']:.2f} s")
+    apps = args.apps
+    print(f"requests: plan right after apply {f['after_apply_requests']:.0f}, "
+          f"warm plan {f['warm_requests']:.0f} ({apps} apps; opening the target takes 2)")
+    small_n = args.apps * max(5, args.files // 5)
+    slope = (f["warm"] - f["small"]) / (n - small_n)
+    fixed = f["warm"] - slope * n
+    print(f"warm plan of {small_n} files {f['small']:.3f} s -> per-file slope "
+          f"{slope * 1e6:.1f} us, fixed cost {fixed * 1000:.0f} ms")
+    trips = (f["latency"] - f["warm"]) / 0.2
+    print(f"200 ms per GET adds {f['latency'] - f['warm']:.2f} s = {trips:.1f} round trips")
+    print(f"peak RSS of the warm plan: {f['warm_rss']:.0f} MiB")
+    if "rss" in f:
+        print(f"peak RSS of a warm plan of {f['rss_apps']:.0f} x 500: {f['rss']:.0f} MiB")
+    speedup = f["apply1"] / f["apply4"] if "apply4" in f else None
+    if speedup is not None:
+        print(f"first apply of {apps} apps, 100 ms per request: --parallelism 1 "
+              f"{f['apply1']:.1f} s, 4 {f['apply4']:.1f} s = {speedup:.2f}x")
+    print()
+    goals = [
+        ("1 warm plan <= 2.5x scandir + stat", f["warm"] <= 2.5 * f["stat"]),
+        ("1 cold plan <= 2x read + md5", f["cold"] <= 2 * f["md5"]),
+        ("2 per-file slope <= 12 us", slope <= 12e-6),
+        ("2 fixed cost <= 150 ms + one round trip", fixed <= 0.150 + 0.001),
+        ("3 200 ms latency adds <= 2 round trips", trips <= 2.0 + 0.25),
+        ("4 plan after apply: one request per app", f["after_apply_requests"] <= apps + 2),
+        ("6 validate, files, manifest --check <= warm plan",
+         max(f["validate"], f["files"], f["manifest"]) <= f["warm"]),
+    ]
+    if "rsconnect" in f:
+        goals.insert(1, ("1 warm plan >= 60x faster than rsconnect",
+                         f["rsconnect"] >= 60 * f["warm"]))
+    if "rss" in f and f["rss_apps"] == 200:
+        goals.append(("2 peak RSS of 200 x 500 warm plan <= 80 MiB", f["rss"] <= 80))
+    if speedup is not None:
+        goals.append(("4 apply --parallelism 4 >= 3.5x faster than 1", speedup >= 3.5))
+    for text, met in goals:
+        print(f"goal {text}: {'met' if met else 'NOT met'}")
 
 
 if __name__ == "__main__":
