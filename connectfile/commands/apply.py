@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from connectfile.bundle.archive import write_bundle
-from connectfile.commands.common import find_config
-from connectfile.config.load import load_project
+from connectfile.commands.common import load
 from connectfile.engine.executor import ApplyContext, apply_plan
 from connectfile.engine.planning import plan_target
 from connectfile.engine.saved import check_saved, prepare_saved
@@ -38,7 +37,7 @@ def run(
     force_generate: bool,
     python: str | None,
 ) -> int:
-    project = load_project(find_config(config))
+    project = load(config)
     saved = load_plan(planfile) if planfile is not None else None
     if saved is not None and target is None:
         target = saved.target

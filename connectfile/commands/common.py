@@ -7,6 +7,7 @@ from pathlib import Path
 from connectfile.config.load import load_project
 from connectfile.config.model import Project
 from connectfile.errors import UsageError
+from connectfile.files.configmemo import ConfigMemo
 
 CONFIG_NAME = "connect.toml"
 
@@ -29,5 +30,7 @@ def find_config(explicit: Path | None, start: Path | None = None) -> Path:
 
 
 def load(explicit: Path | None) -> Project:
-    """Find and load the project's connect.toml."""
-    return load_project(find_config(explicit))
+    """Find and load the project's connect.toml (a text that passed the schema before is not
+    checked against it again: see files/configmemo.py)."""
+    path = find_config(explicit)
+    return load_project(path, checked=ConfigMemo(path.absolute().parent))

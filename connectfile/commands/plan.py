@@ -7,8 +7,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from connectfile.commands.common import find_config
-from connectfile.config.load import load_project
+from connectfile.commands.common import load
 from connectfile.engine.planning import plan_target
 from connectfile.plans.saved import save_plan
 from connectfile.plans.values import Action
@@ -34,7 +33,7 @@ def run(
     force_generate: bool,
     python: str | None,
 ) -> int:
-    project = load_project(find_config(config))
+    project = load(config)
     with open_target(project, target) as session:
         plan = plan_target(project, session, apps=apps, python=python,
                            force_generate=force_generate).plan

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError
@@ -32,8 +32,19 @@ _MEMORY_KEYS = ("memory_request", "memory_limit")
 _FLOAT_KEYS = ("load_factor", "cpu_request", "cpu_limit")
 
 
-def load_project(path: Path) -> Project:
-    """Read and parse the connect.toml at `path` (messages name it as given, or relative to cwd)."""
+class Checked(Protocol):
+    """Fingerprints (`schema.fingerprint`) of texts known to pass the schema; a set will do."""
+
+    def __contains__(self, fingerprint: object, /) -> bool: ...
+
+    def add(self, fingerprint: str, /) -> None: ...
+
+
+def load_project(path: Path, *, checked: Checked | None = None) -> Project:
+    """Read and parse the connect.toml at `path` (messages name it as given, or relative to cwd).
+
+    `checked` skips the schema check (and the jsonschema import) for a text it already passed.
+    """
     source = str(path)
     if path.is_absolute():
         try:
@@ -44,12 +55,12 @@ def load_project(path: Path) -> Project:
     # The same text read_text() would give (universal newlines), but the bytes are kept.
     text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     return parse_project(text, source=source, root=path.absolute().parent, path=path,
-                         config_bytes=data)
+                         config_bytes=data, checked=checked)
 
 
 def parse_project(
     text: str, *, source: str, root: Path, path: Path | None = None,
-    config_bytes: bytes | None = None,
+    config_bytes: bytes | None = None, checked: Checked | None = None,
 ) -> Project:
     """Parse connect.toml `text`; raise ConfigError listing every problem, sorted by line.
 
@@ -65,12 +76,18 @@ def parse_project(
         return Issue(source=source, line=_line_of(lines, path), path=format_path(path),
                      message=message)
 
-    issues = [issue(path, message) for path, message in schema.check(data)]
+    raw = text.encode("utf-8") if config_bytes is None else config_bytes
+    fingerprint = None if checked is None else schema.fingerprint(raw)
+    if checked is not None and fingerprint in checked:
+        issues: list[Issue] = []  # this exact text passed the schema before
+    else:
+        issues = [issue(path, message) for path, message in schema.check(data)]
+        if checked is not None and fingerprint is not None and not issues:
+            checked.add(fingerprint)
     issues += [issue(path, message) for path, message in check_rules(data)]
     if issues:
         raise ConfigError(issues)
     project = _build(data, source=source, root=root, lines=lines)
-    raw = text.encode("utf-8") if config_bytes is None else config_bytes
     return replace(project, path=path, config_bytes=raw)
 
 

@@ -5,27 +5,45 @@ from __future__ import annotations
 import datetime
 import difflib
 import functools
+import hashlib
 import importlib.resources
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:  # jsonschema costs ~50 ms to import: only a config not seen valid pays it
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 Path = tuple[str | int, ...]
 
 
 @functools.cache
-def load_schema() -> dict[str, Any]:
+def schema_bytes() -> bytes:
     """The schema shipped in the package (a byte-identical copy of schema/connect.schema.json)."""
-    text = importlib.resources.files("connectfile.config").joinpath("connect.schema.json")
-    schema: dict[str, Any] = json.loads(text.read_text("utf-8"))
+    return importlib.resources.files("connectfile.config").joinpath(
+        "connect.schema.json").read_bytes()
+
+
+@functools.cache
+def load_schema() -> dict[str, Any]:
+    """The shipped schema, parsed."""
+    schema: dict[str, Any] = json.loads(schema_bytes().decode("utf-8"))
     return schema
+
+
+def fingerprint(config_bytes: bytes) -> str:
+    """Names one config text checked against this schema: equal fingerprints, equal verdicts."""
+    h = hashlib.sha256(schema_bytes())
+    h.update(b"\0")
+    h.update(config_bytes)
+    return h.hexdigest()
 
 
 @functools.cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(load_schema())
 
 

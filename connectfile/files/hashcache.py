@@ -67,13 +67,18 @@ class ChecksumCache:
             return
         data = json.dumps({"version": VERSION, "files": self._used}, separators=(",", ":"))
         try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            ignore = self._path.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# created by connectfile: a cache, never commit it\n*\n")
-            write_atomic(self._path, data.encode("utf-8"))
+            write_cache_file(self._path, data.encode("utf-8"))
         except OSError as exc:  # a read-only checkout still works, just slower
             log.debug("checksum cache not written: %s", exc)
+
+
+def write_cache_file(path: Path, data: bytes) -> None:
+    """Write a file of `.connect/cache/` atomically, creating the folder and its .gitignore."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ignore = path.parent / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# created by connectfile: a cache, never commit it\n*\n")
+    write_atomic(path, data)
 
 
 def _load(path: Path) -> dict[str, list[int | str]]:

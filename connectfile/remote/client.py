@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import tarfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -204,6 +203,8 @@ class ConnectClient:
     def download_bundle_manifest(self, guid: str, bundle_id: str) -> dict[str, Any] | None:
         """manifest.json of a bundle, read from the download stream, which is closed as soon
         as the manifest has been read; None when the bundle has none."""
+        import tarfile  # only when a manifest is not cached yet
+
         path = f"/v1/content/{_seg(guid)}/bundles/{_seg(bundle_id)}/download"
         with self._streamed("GET", path) as response:
             response.raw.decode_content = True
