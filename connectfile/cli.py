@@ -197,6 +197,11 @@ def _dispatch(ns: argparse.Namespace, color: bool) -> int:
     raise AssertionError(ns.command)  # argparse only accepts the commands above
 
 
+def format_error(exc: ConnectfileError) -> str:
+    """The one place an error gets its `error: ` prefix; a located one leads with file:line."""
+    return str(exc) if exc.located else f"error: {exc}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run connectfile; return the process exit code."""
     parser = build_parser()
@@ -209,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(ns, color)
     except ConnectfileError as exc:
-        print(str(exc), file=sys.stderr)
+        print(format_error(exc), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -6,8 +6,34 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Location:
+    """Where in a config file a problem lies: file, line (0 when unknown) and key path."""
+
+    source: str
+    line: int = 0
+    path: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.path}" if self.path else where
+
+
 class ConnectfileError(Exception):
-    """A failure the user can act on; the CLI prints str(exc) and exits 1."""
+    """A failure the user can act on; the CLI formats it (cli.format_error) and exits 1.
+
+    Messages never start with `error: `: the CLI adds that prefix, in one place.
+    """
+
+    def __init__(self, message: str = "", *, location: Location | None = None) -> None:
+        self.message = message
+        self.location = location
+        super().__init__(f"{location}: {message}" if location is not None else message)
+
+    @property
+    def located(self) -> bool:
+        """True when the message leads with its place in the config (no `error:` prefix)."""
+        return self.location is not None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -19,9 +45,12 @@ class Issue:
     path: str
     message: str
 
+    @property
+    def location(self) -> Location:
+        return Location(source=self.source, line=self.line, path=self.path)
+
     def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return f"{self.location}: {self.message}"
 
 
 class ConfigError(ConnectfileError):
@@ -30,6 +59,14 @@ class ConfigError(ConnectfileError):
     def __init__(self, issues: Iterable[Issue]) -> None:
         self.issues = tuple(sorted(issues, key=lambda i: (i.line, i.path, i.message)))
         super().__init__("\n".join(str(i) for i in self.issues))
+
+    @property
+    def located(self) -> bool:
+        return True
+
+
+class SecretNotSetError(ConfigError):
+    """A secret connect.toml names is not set in the deploying environment (one issue each)."""
 
 
 class SelectionError(ConnectfileError):
@@ -50,9 +87,9 @@ class ConnectApiError(ConnectfileError):
         self.path = path
         self.status = status
         self.code = code
-        self.message = message
         code_part = f", error code {code}" if code is not None else ""
         super().__init__(f"{method} {path}: HTTP {status}{code_part}: {message}")
+        self.message = message
 
 
 class StalePlanError(ConnectfileError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import stat
 import sys
@@ -17,7 +18,7 @@ import pytest
 from connectfile.bundle import python as pyenv
 from connectfile.bundle.archive import write_bundle
 from connectfile.bundle.prepare import explain, find_app, prepare, select_files
-from connectfile.cli import main
+from connectfile.cli import format_error, main
 from connectfile.config.load import load_project
 from connectfile.config.model import App, Project
 from connectfile.errors import SelectionError, UsageError
@@ -229,8 +230,10 @@ def test_an_entrypoint_that_cannot_be_inferred_names_the_line(project_dir):
 
 
 def test_unknown_app(project_dir):
-    with pytest.raises(UsageError, match=r"error: no app 'nope' in .*connect.toml \(apps: web\)"):
+    with pytest.raises(UsageError) as exc:
         find_app(load(project_dir), "nope")
+    assert re.fullmatch(r"error: no app 'nope' in .*connect.toml \(apps: web\)",
+                        format_error(exc.value))
 
 
 # -- Python version and requirements ------------------------------------------------------
@@ -293,9 +296,11 @@ def test_reticulate_python_is_used_without_python_flag(tmp_path):
 
 def test_a_broken_interpreter_is_a_clear_error(tmp_path):
     project, app = bare_app(tmp_path)
-    with pytest.raises(UsageError, match=r"^error: cannot run the Python interpreter "
-                       r"'/nonexistent/python': .*\(check --python or RETICULATE_PYTHON\)$"):
+    with pytest.raises(UsageError) as exc:
         prepare(project, app, python="/nonexistent/python")
+    assert re.fullmatch(r"error: cannot run the Python interpreter '/nonexistent/python': "
+                        r".*\(check --python or RETICULATE_PYTHON\)", format_error(exc.value),
+                        re.DOTALL)
 
 
 @pytest.mark.parametrize(

@@ -190,3 +190,6 @@ def test_type_change_is_refused_with_exit_1(
     assert "! board cannot be applied" in out
     assert "Connect cannot change an app's mode" in out
     assert "board cannot be applied as configured" in err
+    # The prefix is added once, by the CLI's formatter (it used to print "error: error: ").
+    assert "error: board cannot be applied as configured (see the plan above)" in err.splitlines()
+    assert "error: error:" not in err

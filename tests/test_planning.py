@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from connectfile.cli import format_error
 from connectfile.config.load import load_project
 from connectfile.config.model import App, Project
 from connectfile.engine.planning import check_secrets, select_apps
-from connectfile.errors import UsageError
+from connectfile.errors import SecretNotSetError, UsageError
 from connectfile.plans.diff import config_digest
 
 
@@ -33,19 +34,19 @@ def test_selection_keeps_config_order_and_drops_repeats() -> None:
 def test_unknown_app_lists_the_known_ones() -> None:
     with pytest.raises(UsageError) as info:
         select_apps(project(), "default", ["nope", "web", "zip"])
-    assert str(info.value) == (
+    assert format_error(info.value) == (
         "error: --app nope, zip: no such app in connect.toml (apps: api, web, board)"
     )
 
 
 def test_every_unset_or_empty_secret_is_listed_with_its_line() -> None:
     p = project()
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(SecretNotSetError) as info:
         check_secrets(p, p.apps, {"DB": "x", "TOKEN": ""})
     lines = str(info.value).splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("connect.toml:7: apps.api.secrets: TOKEN is not set")
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(SecretNotSetError) as info:
         check_secrets(p, p.apps, {})
     assert [line.split(":")[1] for line in str(info.value).splitlines()] == ["7", "7", "19"]
     check_secrets(p, p.apps, {"DB": "x", "TOKEN": "y"})

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from connectfile.cli import format_error
 from connectfile.config.model import App, Project, Target
 from connectfile.emulator import Emulator
 from connectfile.errors import ConnectfileError, UsageError
@@ -128,7 +129,7 @@ def test_wrong_key_is_one_line_naming_the_variable(emulator: Emulator) -> None:
     with pytest.raises(UsageError) as exc, \
             open_target(project(target), "emu", environ={"EMU_KEY": "not-a-key"}):
         pass
-    assert str(exc.value) == (
+    assert format_error(exc.value) == (
         "error: target 'emu': Connect refused the API key in EMU_KEY (We couldn't log you in "
         "with the provided credentials. Please ask your administrator for assistance): set it "
         "to a valid key for this server"
@@ -146,7 +147,7 @@ def test_unreachable_server_is_one_line_with_the_fix() -> None:
     with pytest.raises(UsageError) as exc, \
             open_target(project(target), "emu", environ={"CONNECT_API_KEY": "k"}):
         pass
-    assert str(exc.value) == (
+    assert format_error(exc.value) == (
         f"error: target 'emu': GET http://127.0.0.1:{port}/__api__/v1/user: could not connect "
         "to the server (check its server URL and that Connect is reachable from here)"
     )

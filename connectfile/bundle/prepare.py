@@ -21,7 +21,7 @@ from typing import Any
 from connectfile.bundle import python as pyenv
 from connectfile.bundle.manifest import MANIFEST_NAME, build_manifest, to_bytes
 from connectfile.config.model import App, Project
-from connectfile.errors import SelectionError, UsageError
+from connectfile.errors import Location, SelectionError, UsageError
 from connectfile.files.entrypoints import EntrypointError, manifest_entrypoint, takes_file
 from connectfile.files.hashcache import ChecksumCache
 from connectfile.files.pysource import EXPRESS_PREFIX, unescape_name
@@ -105,7 +105,8 @@ def select_files(project: Project, app: App) -> Selection:
         entrypoint = manifest_entrypoint(app, top, _reader(directory))
     except EntrypointError as exc:
         line = project.line_of(f"apps.{app.key}.entrypoint")
-        raise EntrypointError(f"{project.source}:{line}: {exc}") from None
+        where = Location(source=project.source, line=line)
+        raise EntrypointError(str(exc), location=where) from None
     requirements = _relative(app.requirements, key_origin(project, app, "requirements"))
     forced: dict[str, Rule] = {requirements: Rule(kind="requirements")}
     entry_file = _entry_file(app.type, entrypoint, directory)
@@ -148,7 +149,7 @@ def find_app(project: Project, key: str) -> App:
         if app.key == key:
             return app
     known = ", ".join(a.key for a in project.apps) or "none"
-    raise UsageError(f"error: no app {key!r} in {project.source} (apps: {known})")
+    raise UsageError(f"no app {key!r} in {project.source} (apps: {known})")
 
 
 def _files_indices(project: Project, app: App) -> tuple[list[int], list[int]]:
@@ -195,11 +196,11 @@ def _bundle_path(path: str, directory: Path) -> str:
     if on_disk.is_absolute() or (os.path.lexists(on_disk) and not (directory / path).exists()):
         absolute = Path(os.path.abspath(on_disk))
         if not absolute.is_relative_to(directory.absolute()):
-            raise UsageError(f"error: {path} is not inside the app directory {directory}")
+            raise UsageError(f"{path} is not inside the app directory {directory}")
         return absolute.relative_to(directory.absolute()).as_posix()
     rel = PurePosixPath(path.replace(os.sep, "/"))
     if ".." in rel.parts:
-        raise UsageError(f"error: {path} is not inside the app directory {directory}")
+        raise UsageError(f"{path} is not inside the app directory {directory}")
     return rel.as_posix().removeprefix("./")
 
 

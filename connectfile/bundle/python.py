@@ -146,13 +146,13 @@ def _run(interpreter: str, *args: str) -> str:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(
-            f"error: cannot run the Python interpreter {interpreter!r}: {exc} "
+            f"cannot run the Python interpreter {interpreter!r}: {exc} "
             "(check --python or RETICULATE_PYTHON)"
         ) from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise UsageError(
-            f"error: {interpreter} {' '.join(args)} failed: {last} "
+            f"{interpreter} {' '.join(args)} failed: {last} "
             "(check --python or RETICULATE_PYTHON)"
         )
     return done.stdout

@@ -84,7 +84,7 @@ def run(
 def _confirm() -> None:
     if not sys.stdin.isatty():
         raise UsageError(
-            "error: apply asks for confirmation, but stdin is not a terminal; "
+            "apply asks for confirmation, but stdin is not a terminal; "
             "pass --auto-approve to apply unattended"
         )
     answer = input(PROMPT)

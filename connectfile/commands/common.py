@@ -16,7 +16,7 @@ def find_config(explicit: Path | None, start: Path | None = None) -> Path:
     """`-c FILE` if given, else ./connect.toml, else the nearest one in a parent directory."""
     if explicit is not None:
         if not explicit.is_file():
-            raise UsageError(f"error: {explicit}: no such config file (check the -c/--config path)")
+            raise UsageError(f"{explicit}: no such config file (check the -c/--config path)")
         return explicit
     here = (start or Path.cwd()).resolve()
     for directory in (here, *here.parents):
@@ -24,7 +24,7 @@ def find_config(explicit: Path | None, start: Path | None = None) -> Path:
         if candidate.is_file():
             return candidate
     raise UsageError(
-        f"error: no {CONFIG_NAME} in {here} or any parent directory "
+        f"no {CONFIG_NAME} in {here} or any parent directory "
         "(run `connectfile init` to write one, or pass -c FILE)"
     )
 

@@ -21,10 +21,10 @@ def _versions(text: str | None) -> list[str] | None:
     versions = [v.strip() for v in text.split(",") if v.strip()]
     for version in versions:
         if not all(part.isdigit() for part in version.split(".")) or version.count(".") < 1:
-            raise UsageError(f"error: --python-versions: {version!r} is not a version like "
+            raise UsageError(f"--python-versions: {version!r} is not a version like "
                              "3.11.9; give a comma-separated list such as 3.11.9,3.12.4")
     if not versions:
-        raise UsageError("error: --python-versions is empty; give e.g. 3.11.9,3.12.4")
+        raise UsageError("--python-versions is empty; give e.g. 3.11.9,3.12.4")
     return versions
 
 
@@ -33,7 +33,7 @@ def _connect_version(text: str | None) -> str:
         return DEFAULT_VERSION
     parts = text.strip().split(".")
     if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
-        raise UsageError(f"error: --version: {text!r} is not a Connect version like 2025.09.0")
+        raise UsageError(f"--version: {text!r} is not a Connect version like 2025.09.0")
     return text.strip()
 
 
@@ -47,11 +47,11 @@ def run(*, host: str, port: int, data_dir: Path, api_key: str | None,
                             port=port, log_requests=True, version=version,
                             strict_bundles=True if strict_bundles else None)
     except (StoreError, FaultSyntaxError) as exc:
-        raise UsageError(f"error: --data-dir: {exc}") from None
+        raise UsageError(f"--data-dir: {exc}") from None
     try:
         emulator.start()
     except OSError as exc:
-        raise UsageError(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}; "
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
                          "pick another --port") from None
     print(f"Connect emulator (as Connect {version}) listening on {emulator.url}")
     if api_key is None:

@@ -24,7 +24,7 @@ def run(*, config: Path | None, publisher: Path | None, rsconnect: Path | None,
         dry_run: bool) -> int:
     """Add one app per peer configuration to connect.toml (or print the TOML with --dry-run)."""
     if publisher is None and rsconnect is None:
-        raise UsageError("error: import needs --from-publisher DIR or --from-rsconnect DIR "
+        raise UsageError("import needs --from-publisher DIR or --from-rsconnect DIR "
                          "(the directory holding .posit/publish/ or rsconnect-python/)")
     path = _config_path(config)
     existing = path.read_text("utf-8") if path.exists() else None
@@ -36,7 +36,7 @@ def run(*, config: Path | None, publisher: Path | None, rsconnect: Path | None,
         if directory is None:
             continue
         if not directory.is_dir():
-            raise UsageError(f"error: {directory}: not a directory")
+            raise UsageError(f"{directory}: not a directory")
         apps_found.append((tool, reader(directory, root)))
     text = existing
     outcomes: list[Outcome] = []
@@ -94,7 +94,7 @@ def _validate(text: str, path: Path) -> None:
         parse_project(text, source=str(path), root=path.absolute().parent)
     except ConfigError as exc:
         raise UsageError(
-            f"error: the imported apps would make {path} invalid, so nothing was written:\n"
+            f"the imported apps would make {path} invalid, so nothing was written:\n"
             f"{exc}\n(run with --dry-run to see the TOML, fix the source files or connect.toml, "
             "and import again)") from None
 

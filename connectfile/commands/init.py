@@ -14,21 +14,21 @@ from connectfile.scaffold.discover import find_apps
 def run(*, directory: Path) -> int:
     """Write DIR/connect.toml describing the apps found under DIR; never overwrite one."""
     if not directory.is_dir():
-        raise UsageError(f"error: {directory}: not a directory")
+        raise UsageError(f"{directory}: not a directory")
     target = directory / CONFIG_NAME
     if target.exists():
-        raise UsageError(f"error: {target} already exists; init never overwrites it "
+        raise UsageError(f"{target} already exists; init never overwrites it "
                          "(edit it, or remove it and run init again)")
     apps = list(find_apps(directory))
     if not apps:
         kinds = ", ".join(module for module, _ in FRAMEWORKS)
-        raise UsageError(f"error: no apps found under {directory} (looked for .py files "
+        raise UsageError(f"no apps found under {directory} (looked for .py files "
                          f"importing {kinds}, or naming them in requirements.txt)")
     text = render(apps)
     try:
         write_atomic(target, text.encode("utf-8"), exclusive=True)
     except FileExistsError:
-        raise UsageError(f"error: {target} already exists; init never overwrites it") from None
+        raise UsageError(f"{target} already exists; init never overwrites it") from None
     print(f"Wrote {target} with {len(apps)} app{'s' * (len(apps) != 1)}:")
     for app in apps:
         print(f"  {app.key}: {app.type} in {app.path}/")

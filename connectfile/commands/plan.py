@@ -47,6 +47,6 @@ def run(
         log.info("Saved the plan to %s; `connectfile apply %s` applies exactly it.", out, out)
     if plan.count(Action.REFUSED):
         refused = ", ".join(a.key for a in plan.apps if a.action is Action.REFUSED)
-        log.error("error: %s cannot be applied as configured (see the plan above)", refused)
+        log.error("%s cannot be applied as configured (see the plan above)", refused)
         return EXIT_REFUSED
     return EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK

@@ -18,7 +18,7 @@ def run(*, config: Path | None, online: bool, target: str | None) -> int:
     project = load(config)
     if target is not None and target not in {t.name for t in project.targets}:
         known = ", ".join(t.name for t in project.targets)
-        raise UsageError(f"error: no target {target!r} in {project.source} (targets: {known})")
+        raise UsageError(f"no target {target!r} in {project.source} (targets: {known})")
     found = validate_offline(project, os.environ)
     for warning in found.warnings:
         log.warning(warning)

@@ -140,7 +140,7 @@ def check_secrets(plan: Plan, ctx: ApplyContext) -> None:
     )
     if missing:
         raise UsageError(
-            "error: secret values are read from the environment, and these are not set: "
+            "secret values are read from the environment, and these are not set: "
             + ", ".join(missing)
             + "; set them and run apply again (nothing was changed)"
         )
@@ -159,7 +159,7 @@ def check_fresh(plan: Plan, ctx: ApplyContext) -> None:
             reasons.append(f"{a.key}: {reason}")
     if reasons:
         raise StalePlanError(
-            "error: the saved plan is stale, nothing was changed:\n  "
+            "the saved plan is stale, nothing was changed:\n  "
             + "\n  ".join(reasons)
             + "\nrun `connectfile plan` again"
         )

@@ -10,7 +10,7 @@ from typing import Final
 
 from connectfile.bundle.prepare import LocalApp, prepare
 from connectfile.config.model import App, Project
-from connectfile.errors import UsageError
+from connectfile.errors import Issue, SecretNotSetError, UsageError
 from connectfile.plans.diff import (
     LocalFacts,
     build_plan,
@@ -136,7 +136,7 @@ def select_apps(project: Project, target: str, keys: Sequence[str]) -> tuple[App
     if unknown:
         names = ", ".join(a.key for a in apps) or "none"
         raise UsageError(
-            f"error: --app {', '.join(unknown)}: no such app in {project.source} "
+            f"--app {', '.join(unknown)}: no such app in {project.source} "
             f"(apps: {names})"
         )
     wanted = set(keys)
@@ -146,12 +146,13 @@ def select_apps(project: Project, target: str, keys: Sequence[str]) -> tuple[App
 def check_secrets(project: Project, apps: Sequence[App], environ: Mapping[str, str]) -> None:
     """SPEC §2: an unset (or empty) secret is an error at plan time, never an empty value."""
     problems = [
-        f"{project.source}:{project.line_of(f'apps.{app.key}.secrets')}: apps.{app.key}.secrets: "
-        f"{name} is not set in the environment (secret values come from the deploying "
-        "environment: export it, or add it to your CI secrets)"
+        Issue(source=project.source, line=project.line_of(f"apps.{app.key}.secrets"),
+              path=f"apps.{app.key}.secrets",
+              message=f"{name} is not set in the environment (secret values come from the "
+              "deploying environment: export it, or add it to your CI secrets)")
         for app in apps
         for name in app.secrets
         if not environ.get(name)
     ]
     if problems:
-        raise UsageError("\n".join(problems))
+        raise SecretNotSetError(problems)

@@ -19,20 +19,20 @@ def check_saved(
     """A saved plan applies only to the config and server it was made for."""
     if plan.config_digest and plan.config_digest != config_digest(project):
         raise StalePlanError(
-            f"error: the saved plan is stale, nothing was changed: {project.source} changed "
+            f"the saved plan is stale, nothing was changed: {project.source} changed "
             "since the plan was made; run `connectfile plan` again"
         )
     # The embedded emulator's port changes every run; a local plan is bound to its name only.
     same_server = session.target.is_local or plan.server == session.server_url
     if plan.target != session.target.name or not same_server:
         raise StalePlanError(
-            f"error: the saved plan was made for target {plan.target!r} ({plan.server}), not "
+            f"the saved plan was made for target {plan.target!r} ({plan.server}), not "
             f"{session.target.name!r} ({session.server_url}); nothing was changed"
         )
     if apps:
         unknown = sorted(set(apps) - {a.key for a in plan.apps})
         if unknown:
-            raise UsageError(f"error: --app {', '.join(unknown)}: not in the saved plan")
+            raise UsageError(f"--app {', '.join(unknown)}: not in the saved plan")
         plan = replace(plan, apps=tuple(a for a in plan.apps if a.key in apps))
     return plan
 
@@ -45,7 +45,7 @@ def prepare_saved(
     gone = sorted(a.key for a in plan.apps if a.key not in apps)
     if gone:
         raise StalePlanError(
-            f"error: the saved plan is stale, nothing was changed: {', '.join(gone)} no longer "
+            f"the saved plan is stale, nothing was changed: {', '.join(gone)} no longer "
             f"in {project.source}; run `connectfile plan` again"
         )
     return {

@@ -26,7 +26,7 @@ from typing import Final, Literal
 from pathspec import GitIgnoreSpec
 
 from connectfile.config.model import App, Project
-from connectfile.errors import Issue, SelectionError
+from connectfile.errors import Location, SelectionError
 
 # Dropped at every depth unless a leading "/" anchors them to the app root.
 DEFAULT_EXCLUDES: Final[tuple[str, ...]] = (
@@ -80,7 +80,7 @@ class Origin:
 
     def error(self, message: str) -> SelectionError:
         return SelectionError(
-            str(Issue(source=self.source, line=self.line, path=self.key, message=message))
+            message, location=Location(source=self.source, line=self.line, path=self.key)
         )
 
 

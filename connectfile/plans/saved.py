@@ -31,7 +31,7 @@ def save_plan(path: Path, plan: Plan) -> None:
     try:
         write_atomic(path, text.encode("utf-8"))
     except OSError as exc:
-        raise UsageError(f"error: cannot write the plan to {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot write the plan to {path}: {exc.strerror}") from None
 
 
 def load_plan(path: Path) -> Plan:
@@ -39,14 +39,14 @@ def load_plan(path: Path) -> Plan:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UsageError(f"error: {path}: no such plan file (make one with `plan -o`)") from None
+        raise UsageError(f"{path}: no such plan file (make one with `plan -o`)") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise UsageError(f"error: {path}: not a saved connectfile plan ({exc})") from None
+        raise UsageError(f"{path}: not a saved connectfile plan ({exc})") from None
     try:
         return plan_from_data(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UsageError(
-            f"error: {path}: not a saved connectfile plan, or a damaged one ({exc!r}); "
+            f"{path}: not a saved connectfile plan, or a damaged one ({exc!r}); "
             "run `connectfile plan -o FILE` again"
         ) from None
 

@@ -23,7 +23,7 @@ class PinnedContentMissing(ConnectfileError):
         self.app_key = app.key
         self.guid = str(app.guid)
         super().__init__(
-            f"error: apps.{app.key}.guid: no content with guid {app.guid} on this server "
+            f"apps.{app.key}.guid: no content with guid {app.guid} on this server "
             "(remove the pinned guid to find the app by name)"
         )
 

@@ -39,7 +39,7 @@ def load_record(root: Path, target: str, *, server: str | None = None) -> Target
         record = record_from_json(json.loads(text))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsageError(
-            f"error: {path}: not a valid deployment record ({exc}); delete it and run "
+            f"{path}: not a valid deployment record ({exc}); delete it and run "
             "`connectfile plan` again (content is found by name)"
         ) from None
     return None if server is not None and record.server != server else record

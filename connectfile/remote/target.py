@@ -73,7 +73,7 @@ def resolve_target(project: Project, name: str | None) -> Target:
         if not targets and name == IMPLICIT_TARGET:
             return _implicit()
         known = ", ".join(t.name for t in targets) or f"only the implicit {IMPLICIT_TARGET!r}"
-        raise UsageError(f"error: {project.source}: no target named {name!r} (targets: {known})")
+        raise UsageError(f"{project.source}: no target named {name!r} (targets: {known})")
     if not targets:
         return _implicit()
     if len(targets) == 1:
@@ -83,7 +83,7 @@ def resolve_target(project: Project, name: str | None) -> Target:
         return defaults[0]
     names = ", ".join(t.name for t in targets)
     raise UsageError(
-        f"error: {project.source}: several targets ({names}) and none has default = true; "
+        f"{project.source}: several targets ({names}) and none has default = true; "
         "pass -t TARGET"
     )
 
@@ -103,7 +103,7 @@ def normalize_server_url(url: str) -> str:
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise UsageError(
-            f"error: server {text!r} is not an http(s) URL (write it like https://connect.example.com)"
+            f"server {text!r} is not an http(s) URL (write it like https://connect.example.com)"
         )
     path = re.sub(r"/+$", "", parts.path)
     path = re.sub(r"/+$", "", _NOT_SERVER.sub("", path, count=1))
@@ -150,13 +150,13 @@ def open_target(
         server = env.get(DEFAULT_SERVER_ENV, "").strip()
         if not server:
             raise UsageError(
-                f"error: no server for target {target.name!r}: set {DEFAULT_SERVER_ENV} "
+                f"no server for target {target.name!r}: set {DEFAULT_SERVER_ENV} "
                 "or add a [targets] table to connect.toml"
             )
     api_key = env.get(target.api_key_env, "").strip()
     if not api_key:
         raise UsageError(
-            f"error: target {target.name!r} needs an API key: set the environment variable "
+            f"target {target.name!r} needs an API key: set the environment variable "
             f"{target.api_key_env}"
         )
     yield _connect(target, server, api_key, project.root)
@@ -173,7 +173,7 @@ def _connect(target: Target, server: str, api_key: str, root: Path) -> TargetSes
         user = client.current_user()
         settings = client.server_settings()
     except ServerUnreachable as exc:
-        raise UsageError(f"error: target {target.name!r}: {exc} ({_fix(target, exc.kind)})") \
+        raise UsageError(f"target {target.name!r}: {exc} ({_fix(target, exc.kind)})") \
             from None
     except NotConnect as exc:
         raise _not_connect(target, url, f"{exc.method} {exc.path} {exc.message}") from None
@@ -181,7 +181,7 @@ def _connect(target: Target, server: str, api_key: str, root: Path) -> TargetSes
         if exc.status != 401:
             raise
         raise UsageError(
-            f"error: target {target.name!r}: Connect refused the API key in "
+            f"target {target.name!r}: Connect refused the API key in "
             f"{target.api_key_env} ({exc.message.rstrip('.')}): set it to a valid key "
             "for this server"
         ) from None
@@ -204,7 +204,7 @@ def _ca_bundle(target: Target, root: Path) -> Path | str | None:
     path = root / target.ca_bundle
     if not path.is_file():
         raise UsageError(
-            f"error: target {target.name!r}: ca_bundle {target.ca_bundle!r} is not a file "
+            f"target {target.name!r}: ca_bundle {target.ca_bundle!r} is not a file "
             "(it is relative to the directory holding connect.toml; "
             '"system" means the operating system\'s trust store)'
         )
@@ -228,7 +228,7 @@ def _fix(target: Target, kind: Wire) -> str:
 
 def _not_connect(target: Target, url: str, what: str) -> UsageError:
     return UsageError(
-        f"error: target {target.name!r}: {url} does not look like Posit Connect ({what}); "
+        f"target {target.name!r}: {url} does not look like Posit Connect ({what}); "
         "check its server URL"
     )
 
@@ -236,11 +236,11 @@ def _not_connect(target: Target, url: str, what: str) -> UsageError:
 def _check_user(target: Target, user: Mapping[str, Any]) -> None:
     who = f"the API key of target {target.name!r} (user {user.get('username')!r})"
     if user.get("locked"):
-        raise UsageError(f"error: {who} belongs to a locked account")
+        raise UsageError(f"{who} belongs to a locked account")
     if user.get("confirmed") is False:
-        raise UsageError(f"error: {who} belongs to an account that is not confirmed")
+        raise UsageError(f"{who} belongs to an account that is not confirmed")
     if user.get("user_role") == "viewer":
-        raise UsageError(f"error: {who} has role 'viewer', which cannot publish content")
+        raise UsageError(f"{who} has role 'viewer', which cannot publish content")
 
 
 def read_deployed(
