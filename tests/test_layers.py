@@ -29,6 +29,7 @@ PURE = ("errors.py", "config/model.py", "config/schema.py", "config/load.py", "c
         "config/rules.py", "files/entrypoints.py", "files/pysource.py", "files/selection.py",
         "bundle/manifest.py",
         "remote/state.py", "plans/values.py", "plans/marker.py", "plans/diff.py",
+        "plans/encoding.py",
         "views/plan_text.py", "engine/checks.py")
 FORBIDDEN_EXTERNAL = {"requests", "argparse", "subprocess", "tarfile", "shutil", "tempfile",
                       "socket", "werkzeug"}

@@ -154,6 +154,9 @@ def test_saved_plan_round_trips(project: Path, capsys: pytest.CaptureFixture[str
     assert "Saved the plan to plan.json" in err
     plan = load_plan(project / "plan.json")
     assert [a.action for a in plan.apps] == [Action.CREATE] * 3
+    # The file is the `plan --json` document plus extras, so the same schema accepts it.
+    saved = json.loads((project / "plan.json").read_text())
+    Draft202012Validator(json.loads(SCHEMA.read_text())).validate(saved)
     _, json_out, json_err = run(capsys, "-v", "plan", "--json")
     for text in (out, err, json_out, json_err, (project / "plan.json").read_text()):
         assert "s3cret-value-xyz" not in text

@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 from planvalues import sample_plans
 
 from connectfile.errors import UsageError
+from connectfile.plans.encoding import plan_to_json
+from connectfile.plans.marker import MarkerChange
 from connectfile.plans.saved import load_plan, plan_from_data, plan_to_data, save_plan
 
 PLANS = sample_plans()
+SCHEMA = Path(__file__).parent.parent / "schema" / "plan.schema.json"
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_saved_plan_file_matches_the_plan_schema(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "plan.json"
+    save_plan(path, PLANS[name])
+    validator = Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    validator.validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_saved_plan_is_the_json_document_plus_extras(tmp_path: Path, name: str) -> None:
+    # One encoding: every field of `plan --json` is in the file under the same name and value.
+    path = tmp_path / "plan.json"
+    save_plan(path, PLANS[name])
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    shown = json.loads(json.dumps(plan_to_json(PLANS[name])))
+    assert {k: saved[k] for k in shown if k != "apps"} == {
+        k: v for k, v in shown.items() if k != "apps"}
+    assert [{k: a[k] for k in b} for a, b in zip(saved["apps"], shown["apps"], strict=True)] == (
+        shown["apps"])
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
@@ -20,6 +46,17 @@ def test_round_trip_is_identical(tmp_path: Path, name: str) -> None:
     save_plan(path, PLANS[name])
     assert load_plan(path) == PLANS[name]
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temp file left behind
+
+
+def test_round_trip_keeps_the_env_marker_and_unsure(tmp_path: Path) -> None:
+    base = PLANS["update"]
+    first = dataclasses.replace(
+        base.apps[0], env=dataclasses.replace(base.apps[0].env, unsure=True),
+        marker=MarkerChange(set="CONNECTFILE_ENV_AB", remove=("CONNECTFILE_ENV_CD",)))
+    plan = dataclasses.replace(base, apps=(first, *base.apps[1:]))
+    path = tmp_path / "plan.json"
+    save_plan(path, plan)
+    assert load_plan(path) == plan
 
 
 def test_round_trip_keeps_float_and_int_apart() -> None:
@@ -63,7 +100,7 @@ def test_overwrites_an_existing_file(tmp_path: Path) -> None:
         ("not json", "not a saved connectfile plan"),
         ('{"kind": "terraform"}', "not a saved connectfile plan"),
         ('{"kind": "connectfile-plan", "file_version": 99}', "file_version 99"),
-        ('{"kind": "connectfile-plan", "file_version": 1, "target": "x"}', "damaged"),
+        ('{"kind": "connectfile-plan", "file_version": 2, "target": "x"}', "damaged"),
     ],
 )
 def test_bad_files_are_one_line_errors(tmp_path: Path, text: str, message: str) -> None:

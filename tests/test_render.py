@@ -12,8 +12,9 @@ from jsonschema import Draft202012Validator
 from planvalues import SERVER, app, deployed, local, record, sample_plans
 
 from connectfile.plans.diff import plan_app
+from connectfile.plans.encoding import plan_to_json
 from connectfile.plans.values import Action, FileChanges, Plan
-from connectfile.views.plan_text import plan_to_json, render_plan, size_text, summary_line
+from connectfile.views.plan_text import render_plan, size_text, summary_line
 
 DATA = Path(__file__).parent / "data" / "render"
 SCHEMA = Path(__file__).parent.parent / "schema" / "plan.schema.json"

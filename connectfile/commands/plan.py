@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +11,7 @@ from connectfile.engine.planning import plan_target
 from connectfile.plans.saved import save_plan
 from connectfile.plans.values import Action
 from connectfile.remote.target import open_target
-from connectfile.views.plan_text import plan_to_json, render_plan
+from connectfile.views.plan_text import render_json, render_plan
 
 log = logging.getLogger("connectfile")
 
@@ -40,7 +39,7 @@ def run(
     if out is not None:
         save_plan(out, plan)
     if as_json:
-        print(json.dumps(plan_to_json(plan), indent=2, ensure_ascii=False))
+        print(render_json(plan), end="")
     else:
         print(render_plan(plan, color=color), end="")
     if out is not None:

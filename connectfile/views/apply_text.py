@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from connectfile.engine.executor import ApplyResult, AppOutcome, Event, EventKind
+from connectfile.plans.encoding import plan_to_json
 from connectfile.plans.values import Plan
-from connectfile.views.plan_text import plan_to_json
 
 STATUS_MARK = {"created": "+", "redeployed": "~", "updated": "~", "unchanged": " ", "failed": "!"}
 

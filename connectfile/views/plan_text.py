@@ -1,4 +1,4 @@
-"""Turn a Plan into Terraform-style text or a stable JSON document (pure; never sees a secret)."""
+"""Turn a Plan into Terraform-style text (pure; never sees a secret); JSON is plans.encoding."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from connectfile.plans.values import FORMAT_VERSION, Action, AppPlan, Plan, SettingChange
+from connectfile.plans.encoding import ORPHAN_NOTE, plan_to_json
+from connectfile.plans.values import Action, AppPlan, Plan, SettingChange
 
-ORPHAN_NOTE = "no longer in connect.toml (left on the server)"
 UNSURE_NOTE = (
     "(no deployment record here: some literal value differs, connectfile cannot tell which)"
 )
@@ -48,6 +48,11 @@ def render_plan(plan: Plan, *, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_json(plan: Plan) -> str:
+    """The `plan --json` text: the one encoding of a plan (plans.encoding), indented."""
+    return json.dumps(plan_to_json(plan), indent=2, ensure_ascii=False) + "\n"
+
+
 def summary_line(plan: Plan) -> str:
     """`Plan: X to create, Y to update, Z unchanged.` or a line starting with `No changes.`"""
     unchanged = plan.count(Action.NOOP)
@@ -63,61 +68,6 @@ def summary_line(plan: Plan) -> str:
         f"Plan: {plan.count(Action.CREATE)} to create, {update} to update, "
         f"{unchanged} unchanged{tail}."
     )
-
-
-def plan_to_json(plan: Plan) -> dict[str, Any]:
-    """The `--json` document; field names are stable, new ones are only ever added."""
-    return {
-        "format_version": FORMAT_VERSION,
-        "target": plan.target,
-        "server": plan.server,
-        "apps": [_app_json(a) for a in plan.apps],
-        "orphans": [{"key": k, "note": ORPHAN_NOTE} for k in plan.orphans],
-        "summary": {
-            "create": plan.count(Action.CREATE),
-            "update": plan.count(Action.UPDATE),
-            "redeploy": plan.count(Action.REDEPLOY),
-            "unchanged": plan.count(Action.NOOP),
-            "refused": plan.count(Action.REFUSED),
-        },
-        "has_changes": plan.has_changes,
-    }
-
-
-def _app_json(app: AppPlan) -> dict[str, Any]:
-    return {
-        "key": app.key,
-        "action": app.action.value,
-        "type": app.app_type,
-        "content": {
-            "guid": app.guid,
-            "name": app.name,
-            "url": app.content_url,
-            "dashboard_url": app.dashboard_url,
-        },
-        "changes": {
-            "settings": {c.key: {"before": c.before, "after": c.after} for c in app.settings},
-            "env": {
-                "added": list(app.env.added),
-                "removed": list(app.env.removed),
-                "changed": list(app.env.changed),
-                "secrets": list(app.env.secrets),
-                "unsure": app.env.unsure,
-            },
-            "files": {
-                "added": list(app.files.added),
-                "removed": list(app.files.removed),
-                "modified": list(app.files.modified),
-            },
-            "manifest": {c.key: {"before": c.before, "after": c.after} for c in app.bundle_changes},
-            "vanity_url": app.vanity_url,
-        },
-        "redeploy_reasons": list(app.redeploy_reasons),
-        "bundle": (
-            {"files": app.file_count, "size": app.bundle_size} if app.needs_bundle else None
-        ),
-        "refusal": app.refusal,
-    }
 
 
 class _Paint:
