@@ -25,7 +25,7 @@ from connectfile.config.model import (
     Runtime,
     Target,
 )
-from connectfile.config.rules import check_rules, memory_bytes, merge
+from connectfile.config.rules import anchored, check_rules, memory_bytes, merge, project_path
 from connectfile.errors import ConfigError, Issue
 
 _MEMORY_KEYS = ("memory_request", "memory_limit")
@@ -183,9 +183,11 @@ def _app(key: str, raw: Mapping[str, Any]) -> App:
     mappings: list[FileMapping] = []
     for entry in raw.get("files", ()):
         if isinstance(entry, str):
-            files.append(_strip_dot(entry))
+            inside = anchored(entry, path)
+            # One outside the app dir stays as written, for the message that refuses it.
+            files.append(_strip_dot(entry if inside.startswith("../") else inside))
         else:
-            source = _clean(posixpath.join(path, entry["from"]))
+            source = _clean(project_path(entry["from"], path))
             mappings.append(FileMapping(source=source, dest=_clean(entry["to"])))
     runtime: dict[str, Any] = {
         k: float(v) if k in _FLOAT_KEYS else v for k, v in raw.get("runtime", {}).items()

@@ -130,14 +130,15 @@ def _paths(where: Path, raw: Mapping[str, Any], app: Mapping[str, Any]) -> Found
     for index, entry in enumerate(raw.get("files", ()) if isinstance(raw.get("files"), list)
                                   else ()):
         at: Path = (*where, "files", index)
-        if isinstance(entry, str) and _escapes(entry):
+        if isinstance(entry, str) and _escapes(anchored(entry, app_dir)):
             yield at, (f"{entry!r} is outside the app directory (to bundle shared code, use "
                        f'{{ from = "{entry}", to = "{posixpath.basename(entry) or "shared"}" }})')
         elif isinstance(entry, dict):
             source, dest = entry.get("from"), entry.get("to")
-            if isinstance(source, str) and _escapes(posixpath.join(app_dir, source)):
-                yield (*at, "from"), (f"{source!r} is outside the project root "
-                                      "(from is relative to the app directory)")
+            if isinstance(source, str) and _escapes(project_path(source, app_dir)):
+                yield (*at, "from"), (f"{source!r} is outside the project root (from is "
+                                      "relative to the app directory; a leading / means "
+                                      "the project root)")
             if isinstance(dest, str) and (_escapes(dest) or posixpath.normpath(dest) == "."):
                 yield (*at, "to"), (f"{dest!r} is not a path inside the bundle "
                                     "(use a relative path such as \"common\")")
@@ -148,6 +149,22 @@ def _paths(where: Path, raw: Mapping[str, Any], app: Mapping[str, Any]) -> Found
     entrypoint = raw.get("entrypoint")
     if isinstance(entrypoint, str) and _escapes(entrypoint):
         yield (*where, "entrypoint"), f"{entrypoint!r} is outside the app directory"
+
+
+def project_path(path: str, app_dir: str) -> str:
+    """A `files` path as seen from the project root: a leading `/` anchors it there (so one
+    line in [defaults] means the same for every app), otherwise it is relative to `app_dir`."""
+    path = path.replace("\\", "/")
+    if path.startswith("/") and not path.startswith("//"):
+        return "." + path
+    return posixpath.join(app_dir, path)
+
+
+def anchored(path: str, app_dir: str) -> str:
+    """A `files` path relative to `app_dir`, resolving a leading `/` to the project root."""
+    if path.startswith("/") and not path.startswith("//"):
+        return posixpath.relpath(posixpath.normpath("." + path), posixpath.normpath(app_dir))
+    return path
 
 
 def _escapes(path: str) -> bool:
