@@ -58,9 +58,7 @@ def use_color(no_color_flag: bool, stream: object = None) -> bool:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="connectfile", description=__doc__.split(":")[0] if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"connectfile {__version__}")
-    parser.add_argument("-c", "--config", type=Path, help="path to connect.toml")
-    parser.add_argument("--no-color", action="store_true", help="never colour output")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
+    _global_flags(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -120,7 +118,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict-bundles", action="store_true",
                    help="fail deploys whose manifest lists missing or changed files "
                         "(Connect only warns)")
+    for command in sub.choices.values():  # `connectfile plan --no-color` works too
+        _global_flags(command, after_command=True)
     return parser
+
+
+def _global_flags(p: argparse.ArgumentParser, *, after_command: bool = False) -> None:
+    # After the command the flags default to SUPPRESS, so an absent one leaves the value
+    # given before the command (or the top-level default) alone.
+    absent = argparse.SUPPRESS if after_command else None
+    p.add_argument("-c", "--config", type=Path, default=absent, help="path to connect.toml")
+    flag = argparse.SUPPRESS if after_command else False
+    p.add_argument("--no-color", action="store_true", default=flag, help="never colour output")
+    p.add_argument("-v", "--verbose", action="store_true", default=flag,
+                   help="log more detail to stderr")
 
 
 def _python_flags(p: argparse.ArgumentParser) -> None:

@@ -245,3 +245,24 @@ def test_after_an_import_plan_finds_the_pinned_content_and_creates_nothing(
     assert "create" not in actions.values(), actions
     guids = {app["key"]: app["content"]["guid"] for app in plan["apps"]}
     assert guids == pinned
+
+
+@pytest.mark.parametrize("args", [
+    ["import", "--from-publisher", ".", "--dry-run", "-c", "connect.toml", "--no-color", "-v"],
+    ["-c", "connect.toml", "--no-color", "-v", "import", "--from-publisher", ".", "--dry-run"],
+])
+def test_global_flags_work_before_and_after_the_command(
+    repo: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    assert "[apps.sales-api]" in out
+
+
+def test_a_global_flag_after_the_command_does_not_reset_one_before_it(tmp_path: Path) -> None:
+    from connectfile.cli import build_parser
+
+    parsed = build_parser().parse_args(["-c", "x.toml", "-v", "plan", "--no-color"])
+    assert (parsed.config, parsed.verbose, parsed.no_color) == (Path("x.toml"), True, True)
+    parsed = build_parser().parse_args(["plan"])
+    assert (parsed.config, parsed.verbose, parsed.no_color) == (None, False, False)

@@ -9,7 +9,7 @@ import hashlib
 import importlib.resources
 import json
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:  # jsonschema costs ~50 ms to import: only a config not seen valid pays it
     from jsonschema import Draft202012Validator
@@ -105,7 +105,7 @@ def _explain(error: ValidationError) -> Iterator[tuple[Path, str]]:
     if kind == "additionalProperties" and isinstance(value, dict):
         allowed = sorted(schema.get("properties", {}))
         for key in sorted(set(value) - set(allowed)):
-            yield (*path, key), unknown_key(str(key), allowed)
+            yield (*path, key), unknown_key(str(key), allowed, path, value[key])
     elif kind == "required":
         for key in error.validator_value:
             if isinstance(value, dict) and key not in value:
@@ -118,7 +118,7 @@ def _explain(error: ValidationError) -> Iterator[tuple[Path, str]]:
         yield path, f"expected {wanted}, got {toml_type(value)}{shown}"
     elif kind == "enum":
         options = [str(o) for o in error.validator_value]
-        near = difflib.get_close_matches(str(value), options, n=1)
+        near = difflib.get_close_matches(str(value).removeprefix("python-"), options, n=1)
         suggestion = f" (did you mean {show(near[0])}?)" if near else ""
         yield path, f"{show(value)} is not one of {', '.join(options)}{suggestion}"
     elif kind == "const" and path == ("version",):
@@ -173,11 +173,48 @@ def memory_message(text: str) -> str:
     )
 
 
-def unknown_key(key: str, allowed: list[str]) -> str:
+# Keys of Posit Publisher's .posit/publish/*.toml, rsconnect-python's [tool.rsconnect] and
+# manifest.json that people carry over by hand, and connect.toml's word for each.
+PEER_KEYS: Final[Mapping[str, str]] = {
+    "environment": "env",
+    "entrypoint_object": "entrypoint",
+    "package_file": "requirements",
+    "requirements_file": "requirements",
+    "app_mode": "type",
+    "kubernetes": "resources",
+    "server_url": "server",
+}
+
+
+def unknown_key(key: str, allowed: list[str], path: Path = (), value: Any = None) -> str:
+    peer = _peer_hint(key, allowed, path, value)
+    if peer:
+        return f"unknown key {key!r} ({peer})"
     near = difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
     if near:
         return f"unknown key {key!r} (did you mean {near[0]!r}?)"
     return f"unknown key {key!r} (allowed keys: {', '.join(allowed)})"
+
+
+def _peer_hint(key: str, allowed: list[str], path: Path, value: Any) -> str | None:
+    """A "did you mean" for a key of Publisher's or rsconnect's formats, else None."""
+    ours = PEER_KEYS.get(key)
+    if ours in allowed:
+        if key == "entrypoint_object":
+            return 'did you mean entrypoint = "module:object"?'
+        return f"did you mean {ours!r}?"
+    if key == "api_key":
+        return ("did you mean 'api_key_env'? the file never holds a key: name the "
+                "environment variable that does")
+    if key == "connect" and isinstance(value, dict):
+        app = f"apps.{path[1]}" if len(path) >= 2 and path[0] == "apps" else "apps.NAME"
+        tables = {"runtime": "runtime", "kubernetes": "resources"}
+        wanted = [f"[{app}.{tables[k]}]" for k in value if k in tables] or [f"[{app}.runtime]"]
+        given = [f"[connect.{k}]" for k in value if k in tables] or ["[connect.*]"]
+        verb = "is" if len(given) == 1 else "are"
+        return (f"did you mean {' and '.join(wanted)}? Publisher's {' and '.join(given)} "
+                f"{verb} per app in connect.toml")
+    return None
 
 
 def _missing(path: Path, key: str) -> str:
