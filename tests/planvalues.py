@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from connectfile.bundle.prepared import BundleFile, LocalApp
 from connectfile.config.model import App, Runtime
-from connectfile.plans.diff import LocalFacts, env_digest, plan_app
+from connectfile.plans.diff import env_digest, plan_app
 from connectfile.plans.values import AppPlan, Plan
 from connectfile.remote.state import AppRecord, DeployedApp
 
@@ -33,9 +35,22 @@ def manifest(
     }
 
 
-def local(files: dict[str, str] | None = None, **kw: Any) -> LocalFacts:
+def local(files: dict[str, str] | None = None, **kw: Any) -> LocalApp:
     m = manifest(files, **kw)
-    return LocalFacts(manifest=m, digest="d" * 64, file_count=len(m["files"]), size=39117)
+    return prepared(m, size=39117)
+
+
+def prepared(m: dict[str, Any], *, size: int) -> LocalApp:
+    """A prepared app whose bundle holds the manifest's files, `size` bytes in all."""
+    paths = sorted(m["files"])
+    members = tuple(
+        BundleFile(dest=p, source=None, data=b"", size=size if i == 0 else 0,
+                   md5=m["files"][p]["checksum"])
+        for i, p in enumerate(paths)
+    )
+    return LocalApp(app=app(), directory=Path("."), files=members, manifest=m,
+                    manifest_bytes=b"{}", digest="d" * 64, python_version="3.11.6",
+                    requirements_generated=False)
 
 
 def app(**kw: Any) -> App:

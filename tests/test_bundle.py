@@ -14,7 +14,7 @@ import pytest
 
 from connectfile.bundle import archive as bundle_module
 from connectfile.bundle.archive import write_bundle
-from connectfile.bundle.prepare import BundleFile, LocalApp
+from connectfile.bundle.prepared import BundleFile, LocalApp
 from connectfile.config.model import App
 from connectfile.errors import SelectionError
 

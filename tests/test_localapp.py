@@ -23,6 +23,7 @@ from connectfile.config.load import load_project
 from connectfile.config.model import App, Project
 from connectfile.errors import SelectionError, UsageError
 from connectfile.files.entrypoints import EntrypointError
+from connectfile.plans.diff import plan_app
 
 FAKE_PYTHON = """\
 #!/bin/sh
@@ -103,6 +104,18 @@ def test_prepare_selects_hashes_and_describes(project_dir):
     assert local.manifest_bytes.endswith(b"\n")
     assert local.digest == hashlib.sha256(local.manifest_bytes).hexdigest()
     assert local.directory == project_dir / "apps" / "web"
+
+
+def test_the_plan_counts_and_sizes_the_prepared_app_as_files_lists_it(project_dir, capsys):
+    # One prepared value: `files`, the diff and the plan agree on "6 files, 38 B".
+    project = load(project_dir)
+    app = find_app(project, "web")
+    local = prepare(project, app)
+    assert (local.file_count, local.size) == (6, 38)
+    planned = plan_app(app, local, None, None)
+    assert (planned.file_count, planned.bundle_size) == (6, 38)
+    assert main(["files", "web"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "6 files, 38 B (plus manifest.json)"
 
 
 def test_two_copies_at_different_paths_and_times_give_identical_bytes(project_dir, tmp_path):

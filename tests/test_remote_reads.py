@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from planvalues import prepared
 
 from connectfile.config.model import App
 from connectfile.emulator import Emulator
-from connectfile.plans.diff import LocalFacts, needs_env_names, needs_vanity, plan_app
+from connectfile.plans.diff import needs_env_names, needs_vanity, plan_app
 from connectfile.remote.client import ConnectClient, make_session
 from connectfile.remote.state import AppRecord, DeployedApp
 from connectfile.remote.target import read_deployed
@@ -62,7 +63,7 @@ def test_skipped_reads_could_not_change_the_plan() -> None:
     """With nothing to compare, the env names and vanity URL on Connect make no difference."""
     app = App(key="a", type="api", name="a-app")
     assert not needs_env_names(app, None) and not needs_vanity(app)
-    local = LocalFacts(manifest={"files": {}}, digest="d", file_count=0, size=0)
+    local = prepared({"files": {}}, size=0)
     content = {"guid": "g", "name": "a-app", "app_mode": "python-api", "bundle_id": "1"}
     bare = DeployedApp.from_api(content, manifest={"files": {}})
     full = DeployedApp.from_api(content, manifest={"files": {}},

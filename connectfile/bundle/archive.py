@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Final
 
 from connectfile.bundle.manifest import MANIFEST_NAME
-from connectfile.bundle.prepare import BundleFile, LocalApp
+from connectfile.bundle.prepared import BundleFile, LocalApp
 from connectfile.errors import SelectionError
 from connectfile.files.atomic import atomic_file
 

@@ -16,10 +16,10 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from connectfile.bundle import python as pyenv
 from connectfile.bundle.manifest import MANIFEST_NAME, build_manifest, to_bytes
+from connectfile.bundle.prepared import BundleFile, LocalApp
 from connectfile.config.model import App, Project
 from connectfile.errors import Location, SelectionError, UsageError
 from connectfile.files.entrypoints import EntrypointError, manifest_entrypoint, takes_file
@@ -38,35 +38,6 @@ from connectfile.files.selection import (
 from connectfile.files.walk import Found, check_inside, venv_marker, walk
 
 log = logging.getLogger("connectfile")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class BundleFile:
-    """One bundle member other than manifest.json."""
-
-    dest: str  # POSIX path inside the bundle
-    source: Path | None  # file on disk to stream from, or None when `data` holds the bytes
-    data: bytes | None  # generated content (e.g. a frozen requirements.txt)
-    size: int
-    md5: str  # hex
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class LocalApp:
-    """Everything known locally about an app, as deployed: the input of plan and bundle."""
-
-    app: App
-    directory: Path  # the app dir on disk
-    files: tuple[BundleFile, ...]  # sorted by dest; not including manifest.json
-    manifest: Mapping[str, Any]  # the manifest.json dict
-    manifest_bytes: bytes  # exactly the bytes written to disk / into the bundle
-    digest: str  # sha256 hex of manifest_bytes
-    python_version: str
-    requirements_generated: bool
-
-    @property
-    def total_size(self) -> int:
-        return sum(f.size for f in self.files) + len(self.manifest_bytes)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -17,6 +17,6 @@ def run(
     project = load(config)
     local = prepare(project, find_app(project, app), python=python, force_generate=force_generate)
     info = write_bundle(local, output)
-    count = len(local.files) + 1
+    count = local.file_count + 1  # the archive holds manifest.json too
     print(f"wrote {info.path}: {count} files, {size_text(info.size)}, md5 {info.md5}")
     return 0

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from connectfile.bundle.manifest import MANIFEST_NAME, differences
-from connectfile.bundle.prepare import LocalApp, find_app, prepare
+from connectfile.bundle.prepare import find_app, prepare
+from connectfile.bundle.prepared import LocalApp
 from connectfile.commands.common import load
 from connectfile.files.atomic import write_atomic
 

@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final
 
-from connectfile.bundle.prepare import LocalApp, prepare
+from connectfile.bundle.prepare import prepare
+from connectfile.bundle.prepared import LocalApp
 from connectfile.config.model import App, Project
 from connectfile.errors import Issue, SecretNotSetError, UsageError
 from connectfile.plans.diff import (
-    LocalFacts,
     build_plan,
     config_digest,
     needs_env_names,
@@ -85,7 +85,7 @@ def _diff(
     plans = [
         plan_app(
             app,
-            local_facts(locals_[app.key]),
+            locals_[app.key],
             remote,
             record.apps.get(app.key) if record else None,
             resend_secrets=resend_secrets,
@@ -115,15 +115,6 @@ def _read(
     return read_deployed(session.client, app, entry, owner_guid=session.user_guid,
                          cache_dir=cache_dir(project.root, session.target.name),
                          read_env=needs_env_names(app, entry), read_vanity=needs_vanity(app))
-
-
-def local_facts(local: LocalApp) -> LocalFacts:
-    return LocalFacts(
-        manifest=local.manifest,
-        digest=local.digest,
-        file_count=len(local.files),
-        size=sum(f.size for f in local.files),
-    )
 
 
 def select_apps(project: Project, target: str, keys: Sequence[str]) -> tuple[App, ...]:

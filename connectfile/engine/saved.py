@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from connectfile.bundle.prepare import LocalApp, prepare
+from connectfile.bundle.prepare import prepare
+from connectfile.bundle.prepared import LocalApp
 from connectfile.config.model import Project
 from connectfile.errors import StalePlanError, UsageError
 from connectfile.plans.diff import config_digest

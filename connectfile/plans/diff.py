@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from connectfile.bundle.manifest import checksums, lookup
+from connectfile.bundle.prepared import LocalApp
 from connectfile.config.model import App, Project
 from connectfile.plans.marker import is_marker, marker_change, marker_name
 from connectfile.plans.values import (
@@ -24,16 +24,6 @@ from connectfile.remote.state import AppRecord, DeployedApp, TargetRecord
 
 # Manifest parts compared field by field; anything else is caught by `_manifest_rest`.
 _IGNORED_TOP = frozenset({"files", "locale", "version"})
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class LocalFacts:
-    """The facts about a locally prepared app that the diff needs (built from a LocalApp)."""
-
-    manifest: Mapping[str, Any]
-    digest: str  # sha256 of the manifest.json bytes
-    file_count: int
-    size: int  # total bytes of the bundled files
 
 
 def env_digest(value: str) -> str:
@@ -69,7 +59,7 @@ def same_value(a: Any, b: Any) -> bool:
 
 def plan_app(
     app: App,
-    local: LocalFacts,
+    local: LocalApp,
     deployed: DeployedApp | None,
     record: AppRecord | None,
     *,
