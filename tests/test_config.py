@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from connectfile.config.lines import line_map
-from connectfile.config.load import app_key_path, load_project, parse_project
+from connectfile.config.load import load_project, parse_project
+from connectfile.config.locate import key_location, key_path
 from connectfile.config.model import FileMapping, Project
 from connectfile.config.rules import memory_bytes
-from connectfile.errors import ConfigError
+from connectfile.errors import ConfigError, Location
 
 ROOT = Path("/project")
 
@@ -105,11 +106,28 @@ def test_line_numbers_of_keys() -> None:
     assert project.line_of("apps.sales-api.runtime.max_processes") == 27
     assert project.line_of("apps.sales-api.targets.production.runtime.max_processes") == 36
     assert project.line_of("apps.dash.nothing.here") == 39
-    assert app_key_path(project, "sales-api", "runtime.max_processes", "production") == (
+    assert key_path(project, "sales-api", "runtime.max_processes", "production") == (
         "apps.sales-api.targets.production.runtime.max_processes")
-    assert app_key_path(project, "sales-api", "runtime.min_processes", "production") == (
+    assert key_path(project, "sales-api", "runtime.min_processes", "production") == (
         "defaults.runtime.min_processes")
-    assert app_key_path(project, "dash", "title") == "apps.dash"
+    assert key_path(project, "dash", "title") == "apps.dash.title"  # a default: the app's table
+    assert project.line_of(key_path(project, "dash", "title")) == 39
+
+
+def test_one_resolver_locates_keys_of_targets_defaults_and_array_elements() -> None:
+    project = parse(FULL)
+    assert key_location(project, "sales-api", "runtime.max_processes", "production") == (
+        Location(source="connect.toml", line=36,
+                 path="apps.sales-api.targets.production.runtime.max_processes"))
+    assert key_location(project, "sales-api", "runtime.max_processes") == Location(
+        source="connect.toml", line=27, path="apps.sales-api.runtime.max_processes")
+    assert key_location(project, "sales-api", "files", index=1) == Location(
+        source="connect.toml", line=22, path="apps.sales-api.files[1]")
+    assert key_location(project, "dash", "env.REGION") == Location(
+        source="connect.toml", line=7, path="defaults.env.REGION")
+    app = project.app("sales-api", "production")
+    assert app.target == "production" and project.app("sales-api").target is None
+    assert app == project.app("sales-api", "production")
 
 
 def test_implicit_default_target() -> None:

@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 SEAM = "remote/local.py"
 # Pure modules: values in, values out; no HTTP, no process, no archive, no file writes.
 PURE = ("errors.py", "config/model.py", "config/schema.py", "config/load.py", "config/lines.py",
+        "config/locate.py",
         "config/rules.py", "files/entrypoints.py", "files/pysource.py", "files/selection.py",
         "bundle/manifest.py", "bundle/prepared.py",
         "remote/state.py", "plans/values.py", "plans/marker.py", "plans/diff.py",

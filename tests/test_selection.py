@@ -221,7 +221,8 @@ def test_an_invalid_pattern_names_its_line_and_key():
 
 def test_origins_fall_back_to_the_array_then_defaults_then_the_app():
     project, app = make_project({"apps.web": 3, "defaults.exclude": 2})
-    assert str(key_origin(project, app, "exclude", 0)) == "connect.toml:2 apps.web.exclude[0]"
+    # The key named is the one written: the pattern came from [defaults].
+    assert str(key_origin(project, app, "exclude", 0)) == "connect.toml:2 defaults.exclude[0]"
     project, app = make_project({"apps.web": 3})
     assert str(key_origin(project, app, "files", 4)) == "connect.toml:3 apps.web.files[4]"
     project, app = make_project({"apps.web": 3, "apps.web.exclude": 5})

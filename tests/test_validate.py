@@ -179,3 +179,17 @@ def test_check_remote_reports_guids_versions_and_app_modes() -> None:
         "as python-streamlit, and Connect cannot change it to python-dash (use another name, "
         "or delete that content)",
     ]
+
+
+def test_a_target_override_is_selected_and_blamed_at_its_own_line(tmp_path: Path) -> None:
+    from connectfile.bundle.prepare import select_files
+    from connectfile.config.load import load_project
+    from connectfile.errors import Location, SelectionError
+
+    project, _ = _materialise("exclude_bad_in_target_override", tmp_path)
+    loaded = load_project(project / "connect.toml")
+    select_files(loaded, loaded.app("web"))  # the base app's own patterns are fine
+    with pytest.raises(SelectionError) as exc:
+        select_files(loaded, loaded.app("web", "prod"))
+    assert exc.value.location == Location(source=loaded.source, line=11,
+                                          path="apps.web.targets.prod.exclude[1]")

@@ -91,21 +91,6 @@ def parse_project(
     return replace(project, path=path, config_bytes=raw)
 
 
-def app_key_path(project: Project, app_key: str, key: str, target: str | None = None) -> str:
-    """The dotted path where `key` (e.g. `runtime.max_processes`) of an app was set.
-
-    Looks at the target override, then the app, then `[defaults]`; falls back to the app's
-    own table when the value is a default, so `project.line_of()` of the result is useful.
-    """
-    candidates = [f"apps.{app_key}.{key}", f"defaults.{key}"]
-    if target is not None:
-        candidates.insert(0, f"apps.{app_key}.targets.{target}.{key}")
-    for candidate in candidates:
-        if candidate in project.lines:
-            return candidate
-    return f"apps.{app_key}"
-
-
 def _line_of(lines: Mapping[str, int], path: tuple[str | int, ...]) -> int:
     for end in range(len(path), 0, -1):
         line = lines.get(format_path(path[:end]))
@@ -146,7 +131,7 @@ def _build(data: Mapping[str, Any], *, source: str, root: Path, lines: dict[str,
     apps = tuple(_app(key, raw) for key, raw in base.items())
     target_apps = {
         t.name: tuple(
-            _app(key, merge(raw, apps_raw[key].get("targets", {}).get(t.name, {})))
+            _app(key, merge(raw, apps_raw[key].get("targets", {}).get(t.name, {})), t.name)
             for key, raw in base.items()
         )
         for t in targets
@@ -177,7 +162,7 @@ def _targets(raw: Mapping[str, Any]) -> Iterator[Target]:
         )
 
 
-def _app(key: str, raw: Mapping[str, Any]) -> App:
+def _app(key: str, raw: Mapping[str, Any], target: str | None = None) -> App:
     path = _clean(raw.get("path", "."))
     files: list[str] = []
     mappings: list[FileMapping] = []
@@ -217,6 +202,7 @@ def _app(key: str, raw: Mapping[str, Any]) -> App:
         runtime=Runtime(**runtime),
         resources=Resources(**resources),
         guid=raw.get("guid"),
+        target=target,
     )
 
 

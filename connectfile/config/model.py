@@ -98,6 +98,9 @@ class App:
     runtime: Runtime = field(default_factory=Runtime)
     resources: Resources = field(default_factory=Resources)
     guid: str | None = None
+    # The target this app was merged for (None: the app without any target). Locating a key
+    # (config/locate.py) looks at that target's override first; equality ignores it.
+    target: str | None = field(default=None, compare=False)
 
     @property
     def app_mode(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from connectfile.bundle.prepare import select_files
 from connectfile.config.model import Project
 from connectfile.engine.checks import RemoteFacts, check_project, check_remote
-from connectfile.errors import Issue, SelectionError
+from connectfile.errors import Issue, Location, SelectionError
 from connectfile.files.entrypoints import EntrypointError
 
 
@@ -70,21 +69,27 @@ def remote_facts(project: Project, target: str | None) -> RemoteFacts:
 
 
 def _selection_issues(project: Project) -> list[Issue]:
-    """Run the real file selection, which also meets symlinks deep inside app directories."""
-    issues: list[Issue] = []
-    located = re.compile(rf"^{re.escape(project.source)}:(\d+): (.*)$", re.DOTALL)
-    for app in project.apps:
+    """Run the real file selection for each app as merged for every target (overrides may
+    change its files), which also meets symlinks deep inside app directories."""
+    issues: dict[str, Issue] = {}
+    seen: set[tuple[object, ...]] = set()
+    apps = [*project.apps, *(a for t in project.targets for a in project.apps_for(t.name))]
+    for app in apps:
+        fingerprint = (app.key, app.type, app.path, app.entrypoint, app.files, app.mappings,
+                       app.exclude, app.include, app.requirements)
+        if fingerprint in seen:
+            continue
+        seen.add(fingerprint)
         try:
             select_files(project, app)
         except (SelectionError, EntrypointError) as exc:
-            match = located.match(str(exc))
-            if match:
-                issues.append(Issue(source=project.source, line=int(match.group(1)), path="",
-                                    message=match.group(2)))
-            else:
-                issues.append(Issue(source=project.source, line=project.line_of(f"apps.{app.key}"),
-                                    path=f"apps.{app.key}", message=str(exc)))
-    return issues
+            where = exc.location or Location(source=project.source,
+                                             line=project.line_of(f"apps.{app.key}"),
+                                             path=f"apps.{app.key}")
+            issue = Issue(source=where.source, line=where.line, path=where.path,
+                          message=exc.message)
+            issues.setdefault(str(issue), issue)
+    return list(issues.values())
 
 
 class DiskView:

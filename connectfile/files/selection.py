@@ -25,6 +25,7 @@ from typing import Final, Literal
 
 from pathspec import GitIgnoreSpec
 
+from connectfile.config.locate import key_location
 from connectfile.config.model import App, Project
 from connectfile.errors import Location, SelectionError
 
@@ -295,14 +296,9 @@ def include_patterns(project: Project, app: App) -> tuple[Pattern, ...] | None:
 
 
 def key_origin(project: Project, app: App, key: str, index: int | None = None) -> Origin:
-    """Locate `apps.APP.KEY[INDEX]` in the config, falling back to `[defaults]` then the app."""
-    base = f"apps.{app.key}.{key}"
-    indexed = base if index is None else f"{base}[{index}]"
-    for candidate in (indexed, f"{base}.{index}", base, f"defaults.{key}"):
-        line = project.lines.get(candidate)
-        if line:
-            return Origin(source=project.source, line=line, key=indexed)
-    return Origin(source=project.source, line=project.line_of(f"apps.{app.key}"), key=indexed)
+    """Where `key[index]` of `app` was written: its target's override, the app, or `[defaults]`."""
+    where = key_location(project, app.key, key, app.target, index)
+    return Origin(source=where.source, line=where.line, key=where.path)
 
 
 _DEFAULT_RULE: Final = Rule(kind="default")
