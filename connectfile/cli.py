@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from connectfile import __version__
-from connectfile.errors import ConnectfileError
+from connectfile.errors import ConnectfileError, printable
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -225,7 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(ns, color)
     except ConnectfileError as exc:
-        print(format_error(exc), file=sys.stderr)
+        # Messages quote keys, paths and server answers: never let those drive the terminal.
+        print(printable(format_error(exc), newlines=True), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# Characters a terminal acts on or shows as a line break: C0/C1 controls, DEL, Unicode line and
+# paragraph separators, bidi overrides. A key holding one could clear the screen or forge lines.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, *, newlines: bool = False) -> str:
+    """`text` with unsafe characters written as escapes (`\\x1b`, `\\u2028`); `newlines` keeps
+    plain "\\n" line breaks (for messages that are several lines on purpose)."""
+
+    def escape(match: re.Match[str]) -> str:
+        ch = match.group()
+        if newlines and ch == "\n":
+            return ch
+        return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+    return _UNSAFE.sub(escape, text)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -50,7 +68,7 @@ class Issue:
         return Location(source=self.source, line=self.line, path=self.path)
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        return printable(f"{self.location}: {self.message}")
 
 
 class ConfigError(ConnectfileError):

@@ -51,11 +51,29 @@ def load_project(path: Path, *, checked: Checked | None = None) -> Project:
             source = os.path.relpath(path)
         except ValueError:  # another drive on Windows
             source = str(path)
-    data = path.read_bytes()
-    # The same text read_text() would give (universal newlines), but the bytes are kept.
-    text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-    return parse_project(text, source=source, root=path.absolute().parent, path=path,
-                         config_bytes=data, checked=checked)
+    return load_bytes(path.read_bytes(), source=source, root=path.absolute().parent, path=path,
+                      checked=checked)
+
+
+def load_bytes(
+    data: bytes, *, source: str, root: Path, path: Path | None = None,
+    checked: Checked | None = None,
+) -> Project:
+    """Decode connect.toml bytes (UTF-8, an optional BOM) and parse them; the bytes are kept."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError([Issue(
+            source=source, line=line, path="",
+            message=f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at column "
+            f"{column}); save it as UTF-8",
+        )]) from None
+    # The same text read_text() would give (universal newlines), without a BOM editors add.
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return parse_project(text, source=source, root=root, path=path, config_bytes=data,
+                         checked=checked)
 
 
 def parse_project(
@@ -66,10 +84,14 @@ def parse_project(
 
     `config_bytes` are the bytes `text` was decoded from (its UTF-8 encoding when omitted).
     """
+    text = text.removeprefix("\ufeff")
     try:
         data: dict[str, Any] = tomlkit.parse(text).unwrap()
     except TOMLKitError as exc:
         raise ConfigError([_syntax_issue(source, text, exc)]) from None
+    except RecursionError:  # tomlkit caps nesting at 100; this is a guard, not a path
+        raise ConfigError([Issue(source=source, line=1, path="",
+                                 message="values are nested too deeply")]) from None
     lines = line_map(text)
 
     def issue(path: tuple[str | int, ...], message: str) -> Issue:
@@ -107,11 +129,21 @@ def _syntax_issue(source: str, text: str, exc: TOMLKitError) -> Issue:
     if isinstance(exc, ParseError):
         message = message.removesuffix(f" at line {exc.line} col {exc.col}")
         message = _SYNTAX_HINTS.get(message, message)
-        return Issue(source=source, line=exc.line, path="",
-                     message=f"syntax error at column {exc.col + 1}: {message}")
+        line, col = _true_position(text, exc.line, exc.col)
+        return Issue(source=source, line=line, path="",
+                     message=f"syntax error at column {col + 1}: {message}")
     # Errors tomlkit raises without a position (a table or key defined twice).
     return Issue(source=source, line=duplicate_line(text), path="",
                  message=f"syntax error: {message[:1].lower()}{message[1:]}")
+
+
+def _true_position(text: str, line: int, col: int) -> tuple[int, int]:
+    """tomlkit counts lines with str.splitlines(), which also breaks at U+0085, U+2028 and
+    friends; TOML (and every editor showing the file) breaks only at "\\n"."""
+    offset = sum(len(part) for part in text.splitlines(keepends=True)[: line - 1]) + col
+    offset = min(max(offset, 0), len(text))
+    start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - start
 
 
 _SYNTAX_HINTS = {

@@ -84,7 +84,11 @@ def write_cache_file(path: Path, data: bytes) -> None:
 def _load(path: Path) -> dict[str, list[int | str]]:
     try:
         data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, RecursionError):
+        # A cache only saves time: a damaged one is rebuilt (and overwritten) by this run.
+        log.warning("ignoring the damaged checksum cache %s (it is rebuilt)", path)
         return {}
     if not isinstance(data, dict) or data.get("version") != VERSION:
         return {}

@@ -33,11 +33,13 @@ def load_plan(path: Path) -> Plan:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{path}: no such plan file (make one with `plan -o`)") from None
+    except RecursionError:
+        raise UsageError(f"{path}: not a saved connectfile plan (nested too deeply)") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(f"{path}: not a saved connectfile plan ({exc})") from None
     try:
         return plan_from_data(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise UsageError(
             f"{path}: not a saved connectfile plan, or a damaged one ({exc!r}); "
             "run `connectfile plan -o FILE` again"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from connectfile.errors import UsageError
+from connectfile.errors import UsageError, printable
 from connectfile.files.atomic import write_atomic
 from connectfile.remote.state import AppRecord, TargetRecord
 
@@ -32,17 +32,34 @@ def load_record(root: Path, target: str, *, server: str | None = None) -> Target
     """
     path = record_path(root, target)
     try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        return None
-    try:
+        try:
+            text = path.read_text("utf-8")
+        except FileNotFoundError:
+            return None
         record = record_from_json(json.loads(text))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise UsageError(
-            f"{path}: not a valid deployment record ({exc}); delete it and run "
+            f"{path}: not a valid deployment record ({_why(exc)}); delete it and run "
             "`connectfile plan` again (content is found by name)"
         ) from None
     return None if server is not None and record.server != server else record
+
+
+def _why(exc: BaseException) -> str:
+    """A few words on what is wrong with a record, never its raw bytes."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text at byte {exc.start}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON, or cut short: {exc.msg} (line {exc.lineno})"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, _OtherFormat):
+        return str(exc)
+    return f"missing or wrong field {printable(str(exc))[:80]}"
+
+
+class _OtherFormat(ValueError):
+    """A record written by a connectfile whose record format this one does not read."""
 
 
 def save_record(root: Path, target: str, record: TargetRecord) -> None:
@@ -72,6 +89,12 @@ def record_to_json(record: TargetRecord) -> dict[str, Any]:
 
 
 def record_from_json(data: Mapping[str, Any]) -> TargetRecord:
+    version = data.get("format_version", RECORD_FORMAT)
+    if version != RECORD_FORMAT:
+        raise _OtherFormat(
+            f"format_version {printable(repr(version))[:20]}; this connectfile reads "
+            f"format {RECORD_FORMAT}"
+        )
     apps = data.get("apps") or {}
     return TargetRecord(
         server=str(data["server"]),

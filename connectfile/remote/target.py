@@ -278,13 +278,18 @@ def cached_manifest(
     client: ConnectClient, guid: str, bundle_id: str, cache_dir: Path
 ) -> dict[str, Any] | None:
     """A bundle's manifest.json; bundles never change, so one download per bundle id."""
-    path = cache_dir / f"{guid}-{bundle_id}.json"
+    # The names come from the server: keep them to one plain file name inside the cache.
+    path = cache_dir / re.sub(r"[^A-Za-z0-9_-]", "_", f"{guid}-{bundle_id}")[:200]
+    path = path.with_name(path.name + ".json")
     try:
         cached = json.loads(path.read_text("utf-8"))
         if isinstance(cached, dict):
             return cached
-    except (OSError, ValueError):
+        log.warning("ignoring the damaged manifest cache %s (it is downloaded again)", path)
+    except FileNotFoundError:
         pass
+    except (OSError, ValueError, RecursionError):
+        log.warning("ignoring the damaged manifest cache %s (it is downloaded again)", path)
     manifest = client.download_bundle_manifest(guid, bundle_id)
     if manifest is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
