@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict-bundles", action="store_true",
                    help="fail deploys whose manifest lists missing or changed files "
                         "(Connect only warns)")
+    p.add_argument("--bundle-retention", type=int, default=0, metavar="N",
+                   help="keep each app's N newest bundles and its active one "
+                        "(default 0: all, like Connect)")
     for command in sub.choices.values():  # `connectfile plan --no-color` works too
         _global_flags(command, after_command=True)
     return parser
@@ -204,7 +207,8 @@ def _dispatch(ns: argparse.Namespace, color: bool) -> int:
         return emulator.run(host=ns.host, port=ns.port, data_dir=ns.data_dir,
                             api_key=ns.api_key, python_versions=ns.python_versions,
                             connect_version=ns.connect_version,
-                            strict_bundles=ns.strict_bundles)
+                            strict_bundles=ns.strict_bundles,
+                            bundle_retention=ns.bundle_retention)
     raise AssertionError(ns.command)  # argparse only accepts the commands above
 
 

@@ -365,7 +365,15 @@ def test_local_target_runs_the_embedded_emulator(
     write_config(root, "local", apps=("alpha-api",))
     config = str(root / "connect.toml")
     assert main(["-c", config, "apply", "-t", "emu", "--auto-approve"]) == 0
-    capsys.readouterr()
+    out = capsys.readouterr().out
+    data_dir = root / ".connect" / "local" / "emu"
+    assert (data_dir / "state.json").is_file()  # each local target has its own data dir
+    header, note = out.splitlines()[:2]
+    assert header == "Target emu (local), 1 app"  # not this run's random port
+    assert note.startswith("Target emu is the local emulator: these URLs live only while "
+                           f"`connectfile emulator --data-dir {data_dir} --port ")
+    assert out.rstrip().endswith("` serves that data dir.")  # the apply summary says it too
+    assert out.count("these URLs live only while") == 2
     assert main(["-c", config, "plan", "-t", "emu", "--detailed-exitcode"]) == 0
     assert "No changes." in capsys.readouterr().out
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from connectfile.bundle.archive import write_bundle
-from connectfile.commands.common import load
+from connectfile.commands.common import load, local_note
 from connectfile.engine.executor import ApplyContext, apply_plan
 from connectfile.engine.planning import plan_target
 from connectfile.engine.saved import check_saved, prepare_saved
@@ -51,8 +51,9 @@ def run(
             plan = check_saved(saved, project, session, apps)
             locals_ = prepare_saved(project, plan, session.target.name, python, force_generate)
             record = load_record(project.root, session.target.name, server=session.record_server)
+        note = local_note(session, project.root)
         if not as_json:
-            print(render_plan(plan, color=color), end="")
+            print(render_plan(plan, color=color, note=note), end="")
         if not plan.has_changes:
             if as_json:
                 print(json.dumps(outcome_json(plan, None), indent=2))
@@ -77,7 +78,7 @@ def run(
     if as_json:
         print(json.dumps(outcome_json(plan, result), indent=2))
     else:
-        print_summary(result, sys.stdout, sys.stderr)
+        print_summary(result, sys.stdout, sys.stderr, note)
     return 0 if result.ok else 1
 
 

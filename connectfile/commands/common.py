@@ -1,13 +1,15 @@
-"""Shared command plumbing: find connect.toml and load it."""
+"""Shared command plumbing: find connect.toml and load it; the note a local target needs."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from connectfile.config.load import load_project
 from connectfile.config.model import Project
 from connectfile.errors import UsageError
 from connectfile.files.configmemo import ConfigMemo
+from connectfile.remote.target import TargetSession
 
 CONFIG_NAME = "connect.toml"
 
@@ -34,3 +36,17 @@ def load(explicit: Path | None) -> Project:
     checked against it again: see files/configmemo.py)."""
     path = find_config(explicit)
     return load_project(path, checked=ConfigMemo(path.absolute().parent))
+
+
+def local_note(session: TargetSession, root: Path) -> str | None:
+    """For a `local` target: its URLs outlive this run only if its data dir is served again."""
+    if session.local_dir is None:
+        return None
+    where = root / session.local_dir
+    try:
+        shown = where.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        shown = where
+    port = urlsplit(session.server_url).port
+    return (f"Target {session.target.name} is the local emulator: these URLs live only while "
+            f"`connectfile emulator --data-dir {shown} --port {port}` serves that data dir.")

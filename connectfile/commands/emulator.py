@@ -39,13 +39,16 @@ def _connect_version(text: str | None) -> str:
 
 def run(*, host: str, port: int, data_dir: Path, api_key: str | None,
         python_versions: str | None, connect_version: str | None = None,
-        strict_bundles: bool = False) -> int:
+        strict_bundles: bool = False, bundle_retention: int = 0) -> int:
     versions = _versions(python_versions)
     version = _connect_version(connect_version)
+    if bundle_retention < 0:
+        raise UsageError("error: --bundle-retention: give 0 (keep all) or a positive number")
     try:
         emulator = Emulator(data_dir, api_key=api_key, python_versions=versions, host=host,
                             port=port, log_requests=True, version=version,
-                            strict_bundles=True if strict_bundles else None)
+                            strict_bundles=True if strict_bundles else None,
+                            bundle_retention_limit=bundle_retention)
     except (StoreError, FaultSyntaxError) as exc:
         raise UsageError(f"--data-dir: {exc}") from None
     try:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from connectfile.commands.common import load
+from connectfile.commands.common import load, local_note
 from connectfile.engine.planning import plan_target
 from connectfile.plans.saved import save_plan
 from connectfile.plans.values import Action
@@ -36,12 +36,13 @@ def run(
     with open_target(project, target) as session:
         plan = plan_target(project, session, apps=apps, python=python,
                            force_generate=force_generate).plan
+        note = local_note(session, project.root)
     if out is not None:
         save_plan(out, plan)
     if as_json:
         print(render_json(plan), end="")
     else:
-        print(render_plan(plan, color=color), end="")
+        print(render_plan(plan, color=color, note=note), end="")
     if out is not None:
         log.info("Saved the plan to %s; `connectfile apply %s` applies exactly it.", out, out)
     if plan.count(Action.REFUSED):

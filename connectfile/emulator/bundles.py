@@ -114,7 +114,26 @@ def upload(ctx: Ctx, guid: str) -> Response:
         # The file lands before the state that points at it is saved.
         ctx.store.write_bundle(bundle_id, data)
         state["bundles"][bundle_id] = record
-        return json_response(to_json(state, caller, record))
+        pruned = _prune(state, guid, ctx.settings.bundle_retention_limit)
+        answer = json_response(to_json(state, caller, record))
+    for old in pruned:
+        ctx.store.delete_bundle_file(old)
+    return answer
+
+
+def _prune(state: State, guid: str, limit: int) -> list[str]:
+    """Drop the item's oldest bundles beyond `limit`, never the active one. Connect reaps
+    them periodically (Applications.BundleReapFrequency, 24 h); the emulator does it on
+    upload, so its data dir never holds more."""
+    if limit <= 0:
+        return []
+    active = state["content"].get(guid, {}).get("bundle_id")
+    mine = sorted((b for b, rec in state["bundles"].items() if rec["content_guid"] == guid),
+                  key=int, reverse=True)
+    doomed = [b for b in mine[limit:] if b != active]
+    for bundle_id in doomed:
+        del state["bundles"][bundle_id]
+    return doomed
 
 
 def _find(state: State, guid: str, bundle_id: str) -> dict[str, Any]:

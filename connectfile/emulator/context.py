@@ -45,6 +45,9 @@ class Settings:
     manifest_errors_at_upload: bool = False
     # Whether manifest checksums and listed files fail the deploy (Connect: they do not).
     strict_bundles: bool = False
+    # Connect's Applications.BundleRetentionLimit: bundles kept per content item, 0 = all
+    # (Connect's default).
+    bundle_retention_limit: int = 0
 
     def version_tuple(self) -> tuple[int, ...]:
         return versions.parse(self.version)

@@ -16,7 +16,7 @@ from connectfile.emulator.store import State
 
 def value_digest(state: State, value: str) -> str:
     """What is stored instead of a value: the emulator never runs apps, so it never needs
-    the value itself, and secrets stay out of its data dir (`.connect/local/` for
+    the value itself, and secrets stay out of its data dir (`.connect/local/<target>/` for
     `server = "local"`)."""
     salt = state.setdefault("env_salt", secrets.token_hex(16))
     return "sha256:" + hashlib.sha256((salt + value).encode("utf-8")).hexdigest()

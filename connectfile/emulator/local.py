@@ -1,4 +1,5 @@
-"""`server = "local"`: an emulator started in-process with its data under `.connect/local/`."""
+"""`server = "local"`: an emulator started in-process, with each target's data in its own
+`.connect/local/<target>/`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,15 @@ from connectfile.errors import ConnectfileError
 
 LOCAL_DIR = Path(".connect") / "local"
 KEY_FILE = "admin-key"
+# Bundles a local target keeps per app (Connect's Applications.BundleRetentionLimit, which
+# Connect's docs show set to 3); every apply uploads one, so without a limit the data dir grows
+# without end.
+LOCAL_BUNDLE_RETENTION = 3
+
+
+def local_data_dir(target: str) -> Path:
+    """A local target's data dir, relative to the project root: `.connect/local/<target>`."""
+    return LOCAL_DIR / target
 
 
 def _admin_key(data_dir: Path) -> str:
@@ -28,18 +38,23 @@ def _admin_key(data_dir: Path) -> str:
     return key
 
 
-def start_local(project_root: Path) -> Emulator:
-    """Start (and return) the project's local emulator on a free loopback port."""
-    data_dir = project_root / LOCAL_DIR
+def start_local(project_root: Path, target: str) -> Emulator:
+    """Start (and return) the local emulator of `target` on a free loopback port.
+
+    Each local target has its own data dir, so one target never sees another's content.
+    """
+    relative = local_data_dir(target)
+    data_dir = project_root / relative
     data_dir.mkdir(parents=True, exist_ok=True)
-    ignore = data_dir / ".gitignore"
+    ignore = project_root / LOCAL_DIR / ".gitignore"
     if not ignore.exists():
         # Emulator state and bundles are machine-local; keep them out of the user's repository.
         atomic_write(ignore, b"*\n")
     try:
-        emulator = Emulator(data_dir, api_key=_admin_key(data_dir), host="127.0.0.1", port=0)
+        emulator = Emulator(data_dir, api_key=_admin_key(data_dir), host="127.0.0.1", port=0,
+                            bundle_retention_limit=LOCAL_BUNDLE_RETENTION)
     except (StoreError, FaultSyntaxError) as exc:
         # The one place the emulator meets the CLI's error model: one line, exit 1.
         raise ConnectfileError(f"{exc} (it is the local emulator's; deleting "
-                               f"{LOCAL_DIR} starts it afresh)") from None
+                               f"{relative} starts it afresh)") from None
     return emulator.start()

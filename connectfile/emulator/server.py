@@ -37,7 +37,8 @@ class Emulator:
                  port: int = 0, version: str = DEFAULT_VERSION,
                  python_matching: str = "minor", task_step_delay: float = 0.05,
                  allow_periods_in_names: bool = True, manifest_errors_at_upload: bool = False,
-                 strict_bundles: bool | None = None, log_requests: bool = False) -> None:
+                 strict_bundles: bool | None = None, bundle_retention_limit: int = 0,
+                 log_requests: bool = False) -> None:
         if python_matching not in ("minor", "exact"):
             raise ValueError("python_matching must be 'minor' or 'exact'")
         self.data_dir = Path(data_dir)
@@ -50,7 +51,8 @@ class Emulator:
             allow_periods_in_names=allow_periods_in_names,
             manifest_errors_at_upload=manifest_errors_at_upload,
             strict_bundles=strict_bundles if strict_bundles is not None
-            else os.environ.get(STRICT_ENV) == "1")
+            else os.environ.get(STRICT_ENV) == "1",
+            bundle_retention_limit=bundle_retention_limit)
         self.store = Store(self.data_dir)
         self.faults = Faults(self.data_dir)
         self.faults.load_file()

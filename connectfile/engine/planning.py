@@ -94,7 +94,8 @@ def _diff(
     ]
     return build_plan(
         target=target,
-        server=session.server_url,
+        # A local target's URL has this run's random port; the plan names it "local".
+        server=session.record_server,
         apps=plans,
         config_keys=[a.key for a in project.apps_for(target)],
         record=record,

@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
@@ -49,6 +49,8 @@ class TargetSession:
     user_guid: str
     username: str
     server_version: str
+    # A `local` target's emulator data dir, relative to the project root.
+    local_dir: Path | None = None
 
     @property
     def record_server(self) -> str:
@@ -137,11 +139,12 @@ def open_target(
     env = os.environ if environ is None else environ
     target = resolve_target(project, target_name)
     if target.is_local:
-        from connectfile.remote.local import start_local
+        from connectfile.remote.local import local_data_dir, start_local
 
-        emulator = start_local(project.root)
+        emulator = start_local(project.root, target.name)
         try:
-            yield _connect(target, emulator.url, emulator.api_key, project.root)
+            opened = _connect(target, emulator.url, emulator.api_key, project.root)
+            yield replace(opened, local_dir=local_data_dir(target.name))
         finally:
             emulator.stop()
         return

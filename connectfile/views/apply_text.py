@@ -27,7 +27,7 @@ class EventPrinter:
             print(f"{event.app}: {event.message}", file=self.stream, flush=True)
 
 
-def print_summary(result: ApplyResult, out: TextIO, err: TextIO) -> None:
+def print_summary(result: ApplyResult, out: TextIO, err: TextIO, note: str | None = None) -> None:
     for o in result.outcomes:
         if o.ok:
             continue
@@ -50,6 +50,8 @@ def print_summary(result: ApplyResult, out: TextIO, err: TextIO) -> None:
         f"{counts['failed']} failed.",
         file=out,
     )
+    if note is not None:
+        print(note, file=out)
 
 
 def outcome_json(plan: Plan, result: ApplyResult | None) -> dict[str, Any]:

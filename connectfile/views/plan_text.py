@@ -31,11 +31,15 @@ _HEADLINES = {
 _SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REDEPLOY: "~", Action.REFUSED: "!"}
 
 
-def render_plan(plan: Plan, *, color: bool) -> str:
-    """The human plan: header, one block per changed app, orphans, closing line."""
+def render_plan(plan: Plan, *, color: bool, note: str | None = None) -> str:
+    """The human plan: header (and `note`, for a local target), one block per changed app,
+    orphans, closing line."""
     paint = _painter(color)
     count = len(plan.apps)
-    lines = [f"Target {plan.target} ({plan.server}), {count} app{'' if count == 1 else 's'}", ""]
+    lines = [f"Target {plan.target} ({plan.server}), {count} app{'' if count == 1 else 's'}"]
+    if note is not None:
+        lines.append(note)
+    lines.append("")
     for app in plan.apps:
         if app.action is not Action.NOOP:
             lines.extend(_block(app, paint))

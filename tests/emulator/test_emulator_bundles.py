@@ -204,3 +204,16 @@ def test_lenient_bundles_warn_like_connect(tmp_path: Path, case: str) -> None:
     assert task["code"] == 0, task
     (warning,) = [line for line in task["all_output"] if line.startswith("Warning: ")]
     assert ("app.py" if case == "wrong checksum" else "gone.py") in warning
+
+
+def test_bundle_retention_keeps_the_newest_and_the_active(tmp_path: Path) -> None:
+    with Emulator(tmp_path, task_step_delay=0, bundle_retention_limit=2) as emu:
+        api = Api(emu, emu.api_key)
+        guid = api.create(name="kept")["guid"]
+        active = api.upload(guid)
+        assert api.deploy(emu, guid, active)["code"] == 0
+        newer = [api.upload(guid) for _ in range(4)]
+        ids = [b["id"] for b in api.call("GET", f"/v1/content/{guid}/bundles").json()]
+        assert ids == [active, *newer[-2:]]
+        files = sorted(p.name for p in (tmp_path / "bundles").iterdir())
+        assert files == sorted(f"{i}.tar.gz" for i in ids)

@@ -69,7 +69,7 @@ def test_command_rejects_bad_python_versions(tmp_path: Path) -> None:
 
 
 def test_start_local_keeps_data_and_key_in_project(tmp_path: Path) -> None:
-    emu = start_local(tmp_path)
+    emu = start_local(tmp_path, "staging")
     try:
         h = {"Authorization": f"Key {emu.api_key}"}
         assert emu.url.startswith("http://127.0.0.1:")
@@ -79,12 +79,12 @@ def test_start_local_keeps_data_and_key_in_project(tmp_path: Path) -> None:
     finally:
         emu.stop()
     local = tmp_path / ".connect" / "local"
-    key_file = local / "admin-key"
+    key_file = local / "staging" / "admin-key"
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
-    assert emu.api_key not in (local / "state.json").read_text()
+    assert emu.api_key not in (local / "staging" / "state.json").read_text()
     assert (local / ".gitignore").read_text() == "*\n"
 
-    again = start_local(tmp_path)
+    again = start_local(tmp_path, "staging")
     try:
         assert again.api_key == emu.api_key
         names = requests.get(f"{again.url}/__api__/v1/content",
@@ -109,11 +109,29 @@ def test_start_local_with_broken_state(tmp_path: Path) -> None:
 
     from connectfile.errors import ConnectfileError
 
-    local = tmp_path / ".connect" / "local"
+    local = tmp_path / ".connect" / "local" / "staging"
     local.mkdir(parents=True)
     (local / "state.json").write_text("[]")
     with pytest.raises(ConnectfileError, match="not an emulator state file"):
-        start_local(tmp_path)
+        start_local(tmp_path, "staging")
+
+
+def test_each_local_target_has_its_own_data(tmp_path: Path) -> None:
+    staging = start_local(tmp_path, "staging")
+    try:
+        requests.post(f"{staging.url}/__api__/v1/content", json={"name": "only-staging"},
+                      headers={"Authorization": f"Key {staging.api_key}"}, timeout=5)
+    finally:
+        staging.stop()
+    production = start_local(tmp_path, "production")
+    try:
+        seen = requests.get(f"{production.url}/__api__/v1/content",
+                            headers={"Authorization": f"Key {production.api_key}"},
+                            timeout=5).json()
+    finally:
+        production.stop()
+    assert seen == []
+    assert production.api_key != staging.api_key
 
 
 def test_broken_faults_file_is_one_line(tmp_path: Path) -> None:
