@@ -43,7 +43,7 @@ def run(*, host: str, port: int, data_dir: Path, api_key: str | None,
     versions = _versions(python_versions)
     version = _connect_version(connect_version)
     if bundle_retention < 0:
-        raise UsageError("error: --bundle-retention: give 0 (keep all) or a positive number")
+        raise UsageError("--bundle-retention: give 0 (keep all) or a positive number")
     try:
         emulator = Emulator(data_dir, api_key=api_key, python_versions=versions, host=host,
                             port=port, log_requests=True, version=version,
