@@ -136,7 +136,7 @@ def test_implicit_default_target() -> None:
     assert (target.name, target.server, target.default) == ("default", None, True)
     assert project.apps_for("default") == project.apps
     app = project.app("web")
-    assert (app.path, app.requirements, app.entrypoint) == (".", "requirements.txt", None)
+    assert (app.path, app.requirements, app.entrypoint) == (".", None, None)
 
 
 def test_single_target_is_the_default() -> None:

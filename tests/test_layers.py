@@ -28,7 +28,7 @@ SEAM = "remote/local.py"
 PURE = ("errors.py", "config/model.py", "config/schema.py", "config/load.py", "config/lines.py",
         "config/locate.py",
         "config/rules.py", "files/entrypoints.py", "files/pysource.py", "files/selection.py",
-        "bundle/manifest.py", "bundle/prepared.py",
+        "bundle/manifest.py", "bundle/prepared.py", "bundle/requirements.py", "bundle/uvlock.py",
         "remote/state.py", "plans/values.py", "plans/marker.py", "plans/diff.py",
         "plans/encoding.py",
         "views/plan_text.py", "engine/checks.py")

@@ -26,13 +26,21 @@ def build_manifest(
     package_file: str,
     pip_version: str | None,
     checksums: Mapping[str, str],
+    manager: str = "pip",
+    allow: str | None = None,
 ) -> dict[str, Any]:
     """The manifest.json dict; `checksums` maps bundle paths to md5 hex.
 
     `pip_version` is omitted when unknown (Posit Publisher omits it too); Connect installs
-    with its own pip either way.
+    with its own pip either way. `manager` is the name rsconnect writes for the source
+    (`uv` for uv.lock); `allow` is connect.toml's `package_manager`, mapped as Publisher
+    does: `pip` -> allow_uv false, `uv` -> name uv and allow_uv true, `none` -> name none;
+    None leaves the choice to the server (no allow_uv).
     """
-    package_manager: dict[str, Any] = {"name": "pip", "package_file": package_file}
+    name = manager if allow is None else allow
+    package_manager: dict[str, Any] = {"name": name, "package_file": package_file}
+    if allow in ("pip", "uv"):
+        package_manager["allow_uv"] = allow == "uv"
     if pip_version:
         package_manager["version"] = pip_version
     manifest: dict[str, Any] = {
@@ -45,6 +53,28 @@ def build_manifest(
     if requires:
         manifest["environment"] = {"python": {"requires": requires}}
     return manifest
+
+
+# What connectfile writes; every other key of a committed manifest.json is kept as it is.
+_MANAGED_TOP: Final = frozenset({"version", "locale", "metadata", "python", "environment",
+                                 "files"})
+
+
+def keep_unmanaged(built: Mapping[str, Any], existing: Mapping[str, Any]) -> dict[str, Any]:
+    """`built` plus the keys of `existing` connectfile does not manage (e.g. the `extension`
+    block of a Connect gallery extension, `environment.image`, `metadata.content_category`)."""
+    out = dict(built)
+    for key, value in existing.items():
+        if key not in _MANAGED_TOP:
+            out[key] = value
+    for section, managed in (("metadata", {"appmode", "entrypoint"}), ("environment", {"python"})):
+        old = existing.get(section)
+        if not isinstance(old, Mapping):
+            continue
+        extra = {k: v for k, v in old.items() if k not in managed}
+        if extra:
+            out[section] = {**extra, **(out.get(section) or {})}
+    return out
 
 
 def to_bytes(manifest: Mapping[str, Any]) -> bytes:

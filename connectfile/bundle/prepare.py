@@ -13,13 +13,16 @@ import dataclasses
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from connectfile.bundle import python as pyenv
-from connectfile.bundle.manifest import MANIFEST_NAME, build_manifest, to_bytes
+from connectfile.bundle import requirements as deps
+from connectfile.bundle.manifest import MANIFEST_NAME, build_manifest, keep_unmanaged, to_bytes
 from connectfile.bundle.prepared import BundleFile, LocalApp
+from connectfile.bundle.requirements import DepSource
+from connectfile.bundle.sources import committed_manifest, generate, reader
 from connectfile.config.model import App, Project
 from connectfile.errors import Location, SelectionError, UsageError
 from connectfile.files.entrypoints import EntrypointError, manifest_entrypoint, takes_file
@@ -51,11 +54,13 @@ class Selection:
     rules: Rules
     venv_dirs: Mapping[str, str]
     secrets_skipped: tuple[str, ...]
-    requirements: str  # the requirements file's bundle path
+    requirements: str  # the requirements file's bundle path (the manifest's package_file)
+    source: DepSource  # where the requirements come from
 
     def generates_requirements(self, force_generate: bool = False) -> bool:
-        """Whether deploying freezes requirements: forced, or no requirements file is kept."""
-        return force_generate or all(f.dest != self.requirements for f in self.kept)
+        """Whether deploying writes the requirements: forced, or converted from another source
+        (a lock file, pyproject.toml, inline metadata, or freezing)."""
+        return force_generate or self.source.generated
 
 
 def app_directory(project: Project, app: App) -> Path:
@@ -73,14 +78,17 @@ def select_files(project: Project, app: App) -> Selection:
     directory = app_directory(project, app)
     top = sorted(e.name for e in os.scandir(directory) if e.is_file())
     try:
-        entrypoint = manifest_entrypoint(app, top, _reader(directory))
+        entrypoint = manifest_entrypoint(app, top, reader(directory))
     except EntrypointError as exc:
         line = project.line_of(f"apps.{app.key}.entrypoint")
         where = Location(source=project.source, line=line)
         raise EntrypointError(str(exc), location=where) from None
-    requirements = _relative(app.requirements, key_origin(project, app, "requirements"))
-    forced: dict[str, Rule] = {requirements: Rule(kind="requirements")}
     entry_file = _entry_file(app.type, entrypoint, directory)
+    source = _dep_source(project, app, directory, entry_file)
+    requirements = source.dest
+    forced: dict[str, Rule] = {}
+    if source.path is not None:
+        forced[source.path] = Rule(kind="requirements")
     if entry_file is not None:
         forced[entry_file] = Rule(kind="entrypoint")
     extra_at, mapping_at = _files_indices(project, app)
@@ -110,8 +118,24 @@ def select_files(project: Project, app: App) -> Selection:
         directory=directory, entrypoint=entrypoint,
         kept=tuple(chosen[k] for k in sorted(chosen)), dropped=tuple(dropped_decisions),
         rules=rules, venv_dirs=tree.venv_dirs, secrets_skipped=secrets,
-        requirements=requirements,
+        requirements=requirements, source=source,
     )
+
+
+def _dep_source(project: Project, app: App, directory: Path, entry_file: str | None) -> DepSource:
+    """The app's dependency source; a SelectionError when a named one does not exist."""
+    origin = key_origin(project, app, "requirements")
+    named = _relative(app.requirements, origin) if app.requirements is not None else None
+    script = entry_file if entry_file is not None and entry_file.endswith(".py") else None
+    source = deps.choose(named, reader(directory), script)
+    if named is not None and not (directory / named).is_file():
+        what = "is a directory, not a file" if (directory / named).is_dir() else "does not exist"
+        raise origin.error(
+            f'"{named}" {what} in {directory} (fix the path, or remove requirements to use '
+            "requirements.txt, pylock.toml, uv.lock, pyproject.toml or inline script metadata, "
+            "whichever comes first)"
+        )
+    return source
 
 
 def find_app(project: Project, key: str) -> App:
@@ -190,8 +214,12 @@ def prepare(
     chosen = select_files(project, app)
     _warn_secrets(chosen)
     info = pyenv.resolve_python(app, chosen.directory, python=python)
-    requirements = chosen.requirements
-    generated = chosen.generates_requirements(force_generate)
+    source = chosen.source
+    if force_generate:
+        source = deps.choose(app.requirements, reader(chosen.directory), None,
+                             force_generate=True)
+    requirements = source.dest
+    generated = source.generated
     files: list[BundleFile] = []
     cache = ChecksumCache.for_app(project.root, app.key)
     for found in chosen.kept:
@@ -201,9 +229,7 @@ def prepare(
         files.append(BundleFile(dest=found.dest, source=found.source, data=None, size=size,
                                 md5=md5))
     if generated:
-        data = pyenv.freeze(info.interpreter)
-        log.info("apps.%s: generated %s from %s (pip freeze)", app.key, requirements,
-                 info.interpreter)
+        data = generate(app, source, chosen.directory, info.interpreter)
         files.append(BundleFile(dest=requirements, source=None, data=data, size=len(data),
                                 md5=hashlib.md5(data, usedforsecurity=False).hexdigest()))
         files.sort(key=lambda f: f.dest)
@@ -212,14 +238,17 @@ def prepare(
         # No pip version: it would describe this machine, not the app, and would make a
         # manifest written after `pip freeze` differ from the next one (Publisher omits it).
         requires=info.requires, package_file=requirements, pip_version=None,
-        checksums={f.dest: f.md5 for f in files},
+        checksums={f.dest: f.md5 for f in files}, manager=source.manager,
+        allow=app.package_manager,
     )
+    manifest = keep_unmanaged(manifest, committed_manifest(chosen.directory))
     cache.save()
     data = to_bytes(manifest)
     return LocalApp(
         app=app, directory=chosen.directory, files=tuple(files), manifest=manifest,
         manifest_bytes=data, digest=hashlib.sha256(data).hexdigest(),
         python_version=info.version, requirements_generated=generated,
+        requirements_source=source.label,
     )
 
 
@@ -253,19 +282,6 @@ def _check_inside(path: Path, root: Path, origin: Origin) -> None:
         check_inside(path, root, str(path))
     except SelectionError as exc:
         raise origin.error(str(exc)) from None
-
-
-def _reader(directory: Path) -> Callable[[str], str | None]:
-    """Read an app file's text for the entrypoint checks (None when it is not a file)."""
-
-    def read(rel: str) -> str | None:
-        path = directory / rel
-        try:
-            return path.read_text("utf-8", errors="replace") if path.is_file() else None
-        except OSError:
-            return None
-
-    return read
 
 
 def _entry_file(app_type: str, entrypoint: str, directory: Path) -> str | None:

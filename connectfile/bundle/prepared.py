@@ -37,6 +37,7 @@ class LocalApp:
     digest: str  # sha256 hex of manifest_bytes
     python_version: str
     requirements_generated: bool
+    requirements_source: str = "pip freeze"  # where generated requirements came from
 
     # Count and size are of the app's files, manifest.json aside, as `files` lists them and
     # the plan shows them ("14 files, 38.2 KiB"); manifest.json is connectfile's, not the app's.

@@ -28,7 +28,7 @@ def run(*, config: Path | None, app: str, why: str | None) -> int:
     generated = selection.generates_requirements()
     if generated:
         print(f"{'?':>{width}}  {selection.requirements} "
-              "(generated with pip freeze when deploying)")
+              f"(generated from {selection.source.label} when deploying)")
     total = sum(size for size, _ in rows)
     count = len(rows) + (1 if generated else 0)
     plural = "" if count == 1 else "s"

@@ -46,7 +46,7 @@ def run(
         for f in local.files:
             if f.data is not None:
                 write_atomic(local.directory / f.dest, f.data)
-                print(f"{app.key}: wrote {_shown(local, f.dest)} (pip freeze)")
+                print(f"{app.key}: wrote {_shown(local, f.dest)} ({local.requirements_source})")
         write_atomic(local.directory / MANIFEST_NAME, local.manifest_bytes)
         print(f"{app.key}: wrote {_shown(local)}")
     if stale:
@@ -83,5 +83,5 @@ def _stale(local: LocalApp) -> list[str]:
         if f.data is not None:
             on_disk = local.directory / f.dest
             if not on_disk.is_file() or on_disk.read_bytes() != f.data:
-                problems.append(f"{f.dest} would be regenerated (pip freeze)")
+                problems.append(f"{f.dest} would be regenerated ({local.requirements_source})")
     return problems

@@ -89,7 +89,8 @@ class App:
     mappings: tuple[FileMapping, ...] = ()
     exclude: tuple[str, ...] = ()
     include: tuple[str, ...] | None = None  # an allowlist; None (or empty): everything
-    requirements: str = "requirements.txt"
+    requirements: str | None = None  # None: found among the dependency sources
+    package_manager: str | None = None  # "pip" | "uv" | "none"; None: the server decides
     python: str | None = None
     env: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # mappingproxy is unhashable
     secrets: tuple[str, ...] = ()
