@@ -57,7 +57,7 @@ def test_one_defaults_mapping_means_the_same_for_apps_at_every_depth(root: Path)
     bundled = {}
     for key in ("top", "web", "api"):
         chosen = select_files(project, find_app(project, key))
-        bundled[key] = {f.dest: f.source.relative_to(root).as_posix() for f in chosen.kept
+        bundled[key] = {f.dest: Path(f.source).relative_to(root).as_posix() for f in chosen.kept
                         if f.dest.startswith(("common/", "shared/", "extra"))}
     expected = {"common/util.py": "libs/common/util.py",
                 "common/sub/deep.py": "libs/common/sub/deep.py"}

@@ -108,6 +108,44 @@ def test_a_broken_symlink_is_refused(tmp_path):
         kept(tmp_path)
 
 
+def test_of_several_broken_symlinks_the_smallest_path_is_reported(tmp_path):
+    # The walk visits entries in the order the OS lists them; the error must not depend on it.
+    touch(tmp_path, "app.py")
+    for name in ("z.py", "b/a.py", "a/z.py", "m.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).symlink_to(tmp_path / "missing.py")
+    with pytest.raises(SelectionError, match=r"^a/z.py: broken symlink"):
+        kept(tmp_path)
+
+
+def test_a_virtualenv_the_user_excludes_is_still_reported_as_a_virtualenv(tmp_path):
+    touch(tmp_path, "app.py", "env/pyvenv.cfg", "env/lib/x.py", "data/big.csv", "__pycache__/a")
+    tree = walk(tmp_path, Rules(patterns=(Pattern(text="env/"), Pattern(text="data/"))),
+                project_root=tmp_path)
+    assert [str(d) for d in tree.dropped] == [
+        '__pycache__: dropped: default exclude "__pycache__/"',
+        'data: dropped by exclude pattern "data/"',
+        "env: dropped: virtualenv env (holds pyvenv.cfg)",
+    ]
+
+
+def test_the_walk_lists_each_directory_once_and_looks_up_no_venv_marker_in_vain(
+    tmp_path, monkeypatch
+):
+    touch(tmp_path, "app.py", "pkg/a.py", "pkg/sub/b.py", "tools/bin/x", ".venv/pyvenv.cfg")
+    listed: list[str] = []
+    looked: list[str] = []
+    real_scandir, real_lexists = os.scandir, os.path.lexists
+    monkeypatch.setattr(os, "scandir", lambda p: listed.append(str(p)) or real_scandir(p))
+    monkeypatch.setattr(os.path, "lexists", lambda p: looked.append(str(p)) or real_lexists(p))
+    assert kept(tmp_path) == ["app.py", "pkg/a.py", "pkg/sub/b.py", "tools/bin/x"]
+    assert sorted(Path(p).relative_to(tmp_path).as_posix() for p in listed) == [
+        ".", ".venv", "pkg", "pkg/sub", "tools", "tools/bin"]
+    # Only markers whose first part the listing shows are looked up.
+    assert sorted(Path(p).relative_to(tmp_path).as_posix() for p in looked) == [
+        ".venv/pyvenv.cfg", "tools/bin/python"]
+
+
 def test_walk_reports_paths_under_a_prefix(tmp_path):
     touch(tmp_path, "lib/a.py", "lib/__pycache__/a.pyc", "lib/sub/b.py")
     tree = walk(tmp_path / "lib", Rules(), project_root=tmp_path, prefix="vendor/lib/")
@@ -163,8 +201,9 @@ def counting_digest(monkeypatch) -> list[Path]:
 
 def test_cache_reuses_checksums_of_unchanged_files(tmp_path, monkeypatch):
     calls = counting_digest(monkeypatch)
-    f = tmp_path / "app" / "a.py"
-    old_file(f, b"one")
+    path = tmp_path / "app" / "a.py"
+    old_file(path, b"one")
+    f = str(path)  # the walk hands the cache OS path strings
     first = ChecksumCache.for_app(tmp_path, "web")
     assert first.digest(f) == (3, hashlib.md5(b"one").hexdigest())
     first.save()
@@ -178,8 +217,9 @@ def test_cache_reuses_checksums_of_unchanged_files(tmp_path, monkeypatch):
 
 def test_cache_hits_when_stat_is_old_and_misses_after_a_change(tmp_path, monkeypatch):
     calls = counting_digest(monkeypatch)
-    f = tmp_path / "a.py"
-    old_file(f, b"one")
+    path = tmp_path / "a.py"
+    old_file(path, b"one")
+    f = str(path)
     monkeypatch.setattr(checksums, "RACY_NS", -(10**12))  # treat "now" as long ago
     cache = ChecksumCache.for_app(tmp_path, "web")
     cache.digest(f)
@@ -188,7 +228,7 @@ def test_cache_hits_when_stat_is_old_and_misses_after_a_change(tmp_path, monkeyp
     assert again.digest(f) == (3, hashlib.md5(b"one").hexdigest())
     assert calls == [f]  # answered from the cache
     assert (tmp_path / ".connect" / "cache" / ".gitignore").read_text().endswith("*\n")
-    old_file(f, b"two")  # same size, same (old) mtime: the ctime still moved
+    old_file(path, b"two")  # same size, same (old) mtime: the ctime still moved
     assert ChecksumCache.for_app(tmp_path, "web").digest(f) == (3, hashlib.md5(b"two").hexdigest())
     assert calls == [f, f]
 

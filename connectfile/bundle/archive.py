@@ -109,7 +109,7 @@ def _add(tar: tarfile.TarFile, f: BundleFile) -> None:
         tar.addfile(_member(f.dest, len(f.data)), io.BytesIO(f.data))
         return
     assert f.source is not None  # a BundleFile has either data or a source
-    with f.source.open("rb") as src:
+    with open(f.source, "rb") as src:
         if os.fstat(src.fileno()).st_size != f.size:
             raise _changed(f)
         checked = _Checked(src)

@@ -226,8 +226,7 @@ def prepare(
         if generated and found.dest == requirements:
             continue
         size, md5 = cache.digest(found.source)
-        files.append(BundleFile(dest=found.dest, source=found.source, data=None, size=size,
-                                md5=md5))
+        files.append(BundleFile(found.dest, found.source, None, size, md5))
     if generated:
         data = generate(app, source, chosen.directory, info.interpreter)
         files.append(BundleFile(dest=requirements, source=None, data=data, size=len(data),
@@ -327,7 +326,7 @@ def _add_forced(
             chosen.setdefault(found.dest, Found(dest=found.dest, source=found.source, rule=rule))
         dropped.extend(tree.dropped)
         return
-    chosen[dest] = Found(dest=dest, source=path, rule=rule)
+    chosen[dest] = Found(dest=dest, source=str(path), rule=rule)
 
 
 def _add_mapping(
@@ -355,10 +354,10 @@ def _add_mapping(
         found_files = [Found(dest=f.dest, source=f.source, rule=rule) for f in tree.kept]
         dropped.extend(tree.dropped)
     else:
-        found_files = [Found(dest=target, source=path, rule=rule)]
+        found_files = [Found(dest=target, source=str(path), rule=rule)]
     for found in found_files:
         other = chosen.get(found.dest)
-        if other is not None and other.source.resolve() != found.source.resolve():
+        if other is not None and os.path.realpath(other.source) != os.path.realpath(found.source):
             raise origin.error(
                 f'bundle path "{found.dest}" would come from both {source} and '
                 f'{other.source}; choose another "to"'

@@ -9,17 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from connectfile.config.model import App
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class BundleFile:
-    """One bundle member other than manifest.json."""
+class BundleFile(NamedTuple):
+    """One bundle member other than manifest.json (a NamedTuple: one is made per file)."""
 
     dest: str  # POSIX path inside the bundle
-    source: Path | None  # file on disk to stream from, or None when `data` holds the bytes
+    source: str | None  # file on disk to stream from, or None when `data` holds the bytes
     data: bytes | None  # generated content (e.g. a frozen requirements.txt)
     size: int
     md5: str  # hex

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from connectfile.bundle.prepare import explain, find_app, select_files
@@ -21,7 +22,7 @@ def run(*, config: Path | None, app: str, why: str | None) -> int:
         print(f"{decision} (no such file; this rule would apply)" if missing else decision)
         return 0
     selection = select_files(project, chosen)
-    rows = [(f.source.stat().st_size, f.dest) for f in selection.kept]
+    rows = [(os.stat(f.source).st_size, f.dest) for f in selection.kept]
     width = max((len(size_text(size)) for size, _ in rows), default=1)
     for size, dest in rows:
         print(f"{size_text(size):>{width}}  {dest}")

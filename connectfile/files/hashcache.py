@@ -45,19 +45,23 @@ class ChecksumCache:
         name = hashlib.sha256(app_key.encode("utf-8")).hexdigest()[:16]
         return cls(project_root / CACHE_DIR / f"md5-{name}.json")
 
-    def digest(self, path: Path) -> tuple[int, str]:
-        """Size and md5 hex of `path`, from the cache when its stat signature still matches."""
-        key = str(path)
+    def digest(self, path: str) -> tuple[int, str]:
+        """Size and md5 hex of `path`, from the cache when its stat signature still matches.
+
+        Called once per file of every app on every plan: the path is the key as given
+        (no Path, no str()) and the signature is compared field by field (no lists).
+        """
         st = os.stat(path)
-        signature: list[int | str] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-        cached = self._entries.get(key)
-        if cached is not None and cached[:4] == signature and isinstance(cached[4], str):
-            self._used[key] = cached
-            return st.st_size, cached[4]
+        cached = self._entries.get(path)
+        if (cached is not None and cached[0] == st.st_size and cached[1] == st.st_mtime_ns
+                and cached[2] == st.st_ctime_ns and cached[3] == st.st_ino
+                and isinstance(md5 := cached[4], str)):
+            self._used[path] = cached
+            return st.st_size, md5
         size, md5 = digest(path)
         racy = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS
         if size == st.st_size and not racy:
-            self._used[key] = [*signature, md5]
+            self._used[path] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, md5]
             self._dirty = True
         return size, md5
 

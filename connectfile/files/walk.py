@@ -8,11 +8,12 @@ resolves outside it (or nowhere) is a SelectionError. Virtualenvs (a directory h
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from connectfile.errors import SelectionError
 from connectfile.files.selection import Decision, Rule, Rules
@@ -21,12 +22,15 @@ CHUNK: Final = 1 << 20  # 1 MiB reads keep memory flat whatever the file size
 VENV_MARKERS: Final = ("pyvenv.cfg", "bin/python", "Scripts/python.exe")
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Found:
-    """A file chosen for the bundle: its bundle path and where to read it."""
+class Found(NamedTuple):
+    """A file chosen for the bundle: its bundle path and where to read it.
+
+    A NamedTuple, not a frozen dataclass: a walk makes one per file, and a tuple is built
+    in a third of the time.
+    """
 
     dest: str
-    source: Path
+    source: str  # the file's path on disk (an OS path string: no Path per file)
     rule: Rule  # why it is bundled
 
 
@@ -39,9 +43,15 @@ class Walk:
     venv_dirs: Mapping[str, str]  # bundle-relative dir -> marker, for `explain`
 
 
-def venv_marker(directory: str | Path) -> str | None:
-    """The file that makes `directory` a virtualenv, or None (a dangling link still counts)."""
+def venv_marker(directory: str | Path, names: Container[str] | None = None) -> str | None:
+    """The file that makes `directory` a virtualenv, or None (a dangling link still counts).
+
+    `names`, the directory's entries when they are already listed, spares the look-ups
+    that would fail (most directories are not virtualenvs).
+    """
     for marker in VENV_MARKERS:
+        if names is not None and marker.partition("/")[0] not in names:
+            continue
         if os.path.lexists(os.path.join(directory, marker)):
             return marker
     return None
@@ -52,35 +62,56 @@ def walk(root: Path, rules: Rules, *, project_root: Path, prefix: str = "") -> W
 
     `prefix` is the bundle folder a `{from, to}` mapping lands in ("" for the app itself).
     Directories are pruned as soon as a rule drops them, so excluded trees cost nothing.
+    Entries are visited in the order the OS lists them; the result is sorted, and of
+    several bad symlinks the one with the smallest path is reported, so the outcome does
+    not depend on that order.
     """
     kept: list[Found] = []
     dropped: list[Decision] = []
     venvs: dict[str, str] = {}
+    problems: list[tuple[str, SelectionError]] = []
     real_root = project_root.resolve()
-    # (directory, its real path, its bundle-relative prefix, real paths on the way down)
-    stack: list[tuple[Path, Path, str, frozenset[Path]]] = []
     real_start = root.resolve()
-    stack.append((root, real_start, "", frozenset({real_start})))
+    start = str(root)
+    # (directory, its real path, its bundle-relative prefix, real paths on the way down,
+    # its entries): a directory is listed once, when its parent decides about it.
+    stack = [(real_start, "", frozenset({real_start}), _entries(start))]
     while stack:
-        directory, real_dir, rel_dir, seen = stack.pop()
-        for entry in _entries(directory):
+        real_dir, rel_dir, seen, entries = stack.pop()
+        for entry in entries:
             name = entry.name
-            rel = rel_dir + name
-            bundle_rel = prefix + rel
+            bundle_rel = prefix + rel_dir + name
             is_link = entry.is_symlink()
             if entry.is_dir():
-                marker = venv_marker(entry.path)
+                verdict = rules.check_dir(bundle_rel)
+                # A default or secret exclude wins over the virtualenv test, which wins
+                # over the user's excludes (only the reported rule differs).
+                if verdict is not None and verdict.rule.kind != "exclude":
+                    dropped.append(verdict)
+                    continue
+                if verdict is None:
+                    children = _entries(entry.path)
+                    marker = venv_marker(entry.path, {e.name for e in children})
+                else:  # excluded: not listed (it may be huge), asked the question directly
+                    children = []
+                    marker = venv_marker(entry.path)
                 if marker is not None:
                     venvs[bundle_rel] = marker
-                verdict = rules.check_dir(bundle_rel, marker)
+                    verdict = rules.check_dir(bundle_rel, marker)
                 if verdict is not None:
                     dropped.append(verdict)
                     continue
-                path = directory / name
-                target = _inside(path, real_root, bundle_rel) if is_link else real_dir / name
+                if is_link:
+                    try:
+                        target = _inside(Path(entry.path), real_root, bundle_rel)
+                    except SelectionError as exc:
+                        problems.append((bundle_rel, exc))
+                        continue
+                else:
+                    target = real_dir / name
                 if target in seen:
                     continue  # a symlink loop: the directory is already being walked
-                stack.append((path, target, rel + "/", seen | {target}))
+                stack.append((target, rel_dir + name + "/", seen | {target}, children))
                 continue
             # Most files match no pattern: that answer needs no Decision object.
             rule = rules.unmatched_rule(bundle_rel)
@@ -91,18 +122,27 @@ def walk(root: Path, rules: Rules, *, project_root: Path, prefix: str = "") -> W
                     continue
                 rule = decision.rule
             if is_link:
-                _inside(directory / name, real_root, bundle_rel)
+                try:
+                    _inside(Path(entry.path), real_root, bundle_rel)
+                except SelectionError as exc:
+                    problems.append((bundle_rel, exc))
+                    continue
             if not entry.is_file():
                 continue  # sockets, fifos and the like are not app files
-            kept.append(Found(dest=bundle_rel, source=directory / name, rule=rule))
-    kept.sort(key=lambda f: f.dest)
+            kept.append(Found(bundle_rel, entry.path, rule))
+    if problems:
+        raise min(problems, key=lambda p: p[0])[1]
+    kept.sort(key=_dest)
     dropped.sort(key=lambda d: d.path)
     return Walk(kept=tuple(kept), dropped=tuple(dropped), venv_dirs=venvs)
 
 
-def _entries(directory: Path) -> Iterator[os.DirEntry[str]]:
+_dest: Final = operator.itemgetter(0)
+
+
+def _entries(directory: str) -> list[os.DirEntry[str]]:
     with os.scandir(directory) as it:
-        yield from sorted(it, key=lambda e: e.name)
+        return list(it)
 
 
 def _inside(link: Path, real_root: Path, shown: str) -> Path:
@@ -134,7 +174,7 @@ def check_inside(path: Path, project_root: Path, shown: str) -> Path:
     return target
 
 
-def digest(path: Path) -> tuple[int, str]:
+def digest(path: str | Path) -> tuple[int, str]:
     """Size in bytes and md5 hex of a file, read in chunks (never whole into memory)."""
     md5 = hashlib.md5(usedforsecurity=False)
     size = 0
