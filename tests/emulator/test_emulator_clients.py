@@ -176,3 +176,37 @@ def test_rsconnect_deploys_to_a_numeric_app_id(emulator: Emulator, tmp_path: Pat
     assert done.returncode == 0 and "Deployment completed successfully" in out, out
     (stored,) = emulator.state()["content"].values()
     assert stored["guid"] == item["guid"] and stored["app_mode"] == "python-api"
+
+
+@pytest.mark.parametrize(("version", "source"), [("2025.12.0", "git"), ("2025.11.0", None)])
+def test_rsconnect_sends_git_metadata_to_2025_12(tmp_path: Path, version: str,
+                                                 source: str | None) -> None:
+    pytest.importorskip("rsconnect", reason="rsconnect-python comes with the test extra")
+    import shutil
+
+    if shutil.which("git") is None:
+        pytest.skip("git is needed for rsconnect's source metadata")
+    app_dir, home = tmp_path / "hello", tmp_path / "home"
+    app_dir.mkdir()
+    home.mkdir()
+    (app_dir / "app.py").write_bytes(FLASK_APP)
+    (app_dir / "requirements.txt").write_text("flask\n")
+    git = ["git", "-C", str(app_dir), "-c", "user.email=t@example.com", "-c", "user.name=t",
+           "-c", "commit.gpgsign=false"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "app"],
+                 ["remote", "add", "origin", "git@github.com:example/repo.git"]):
+        subprocess.run([*git, *args], check=True, capture_output=True)
+    with Emulator(tmp_path / "data", version=version, task_step_delay=0) as emulator:
+        done = _rsconnect(emulator, app_dir, home)
+        out = done.stdout + done.stderr
+        assert done.returncode == 0 and "Deployment completed successfully" in out, out
+        import requests
+
+        (item,) = emulator.state()["content"].values()
+        (uploaded,) = requests.get(
+            f"{emulator.url}/__api__/v1/content/{item['guid']}/bundles",
+            headers={"Authorization": f"Key {emulator.api_key}"}, timeout=5).json()
+    assert uploaded["metadata"]["source"] == source
+    if source is not None:
+        assert uploaded["metadata"]["source_repo"] == "https://github.com/example/repo.git"
+        assert len(uploaded["metadata"]["source_commit"]) == 40
