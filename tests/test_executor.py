@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from connectfile.config.model import App
+from connectfile.config.model import App, Project
 from connectfile.engine.executor import ApplyContext, ConnectAPI, Event, EventKind, apply_plan
-from connectfile.errors import StalePlanError, UsageError
+from connectfile.errors import SecretNotSetError, StalePlanError
 from connectfile.plans.diff import env_digest, settings_digest
 from connectfile.plans.values import Action, AppPlan, EnvChanges, Fingerprint, Plan, SettingChange
 from connectfile.remote.state import AppRecord, TargetRecord
@@ -109,6 +109,8 @@ def make_ctx(api: FakeConnect, apps: list[App], tmp_path: Path, **kw: Any) -> tu
 
     base: dict[str, Any] = dict(
         api=_check_protocol(api), apps={a.key: a for a in apps}, owner_guid="u1",
+        project=Project(source="connect.toml", root=tmp_path, version=1, targets=(),
+                        apps=tuple(apps)),
         server_url=SERVER, record_server=SERVER, environ={"DB_PASSWORD": "hunter2"},
         local_digests={},
         write_bundle=write, record=None, save_record=saved.append, on_event=events.append,
@@ -164,7 +166,7 @@ def test_unset_secret_stops_everything_up_front(tmp_path: Path) -> None:
     api = FakeConnect()
     ctx, _, _ = make_ctx(api, [API, WEB], tmp_path, environ={})
     plan = Plan(target="t", server=SERVER, apps=(create_plan(WEB), create_plan(API)))
-    with pytest.raises(UsageError, match=r"DB_PASSWORD \(apps\.api\.secrets\)"):
+    with pytest.raises(SecretNotSetError, match=r"apps\.api\.secrets: DB_PASSWORD is not set"):
         apply_plan(plan, ctx)
     assert api.calls == []
 

@@ -31,7 +31,7 @@ PURE = ("errors.py", "config/model.py", "config/schema.py", "config/load.py", "c
         "bundle/manifest.py", "bundle/prepared.py", "bundle/requirements.py", "bundle/uvlock.py",
         "remote/state.py", "plans/values.py", "plans/marker.py", "plans/diff.py",
         "plans/encoding.py",
-        "views/plan_text.py", "engine/checks.py")
+        "views/plan_text.py", "engine/checks.py", "engine/secrets.py")
 FORBIDDEN_EXTERNAL = {"requests", "argparse", "subprocess", "tarfile", "shutil", "tempfile",
                       "socket", "werkzeug"}
 

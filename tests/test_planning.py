@@ -10,7 +10,8 @@ import pytest
 from connectfile.cli import format_error
 from connectfile.config.load import load_project
 from connectfile.config.model import App, Project
-from connectfile.engine.planning import check_secrets, select_apps
+from connectfile.engine.planning import select_apps
+from connectfile.engine.secrets import check_secrets
 from connectfile.errors import SecretNotSetError, UsageError
 from connectfile.plans.diff import config_digest
 

@@ -62,6 +62,7 @@ def run(
             _confirm()
         result = apply_plan(plan, ApplyContext(
             api=session.client,
+            project=project,
             apps={a.key: a for a in project.apps_for(session.target.name)},
             owner_guid=session.user_guid,
             server_url=session.server_url,

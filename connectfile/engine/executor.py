@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from connectfile.config.model import App
-from connectfile.errors import ConnectfileError, DeployError, StalePlanError, UsageError
+from connectfile.config.model import App, Project
+from connectfile.engine import secrets
+from connectfile.errors import ConnectfileError, DeployError, StalePlanError
 from connectfile.plans import marker
 from connectfile.plans.diff import env_digest, settings_digest
 from connectfile.plans.values import Action, AppPlan, Plan
@@ -92,6 +93,7 @@ class ApplyContext:
     """Everything apply needs besides the plan; built by commands/apply.py."""
 
     api: ConnectAPI
+    project: Project  # the config the apps come from (messages point into it)
     apps: Mapping[str, App]  # the config's apps for this target, by key
     owner_guid: str
     server_url: str  # where content and vanity URLs point
@@ -132,18 +134,10 @@ def _acting(plan: Plan) -> list[AppPlan]:
 
 def check_secrets(plan: Plan, ctx: ApplyContext) -> None:
     """Every secret this plan sends must be set; an unset one stops the run up front."""
-    missing = sorted(
-        f"{name} (apps.{a.key}.secrets)"
-        for a in _acting(plan)
-        for name in a.env.secrets
-        if not ctx.environ.get(name)
-    )
-    if missing:
-        raise UsageError(
-            "secret values are read from the environment, and these are not set: "
-            + ", ".join(missing)
-            + "; set them and run apply again (nothing was changed)"
-        )
+    acting = _acting(plan)
+    secrets.check_secrets(ctx.project, [ctx.apps[a.key] for a in acting if a.key in ctx.apps],
+                          ctx.environ, target=plan.target,
+                          only={a.key: a.env.secrets for a in acting})
 
 
 def check_fresh(plan: Plan, ctx: ApplyContext) -> None:

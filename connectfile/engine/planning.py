@@ -11,7 +11,8 @@ from typing import Final
 from connectfile.bundle.prepare import prepare
 from connectfile.bundle.prepared import LocalApp
 from connectfile.config.model import App, Project
-from connectfile.errors import Issue, SecretNotSetError, UsageError
+from connectfile.engine.secrets import check_secrets
+from connectfile.errors import UsageError
 from connectfile.plans.diff import (
     build_plan,
     config_digest,
@@ -49,7 +50,7 @@ def plan_target(
     """The plan for the selected apps (all when `apps` is empty) and what apply needs with it."""
     target = session.target.name
     selected = select_apps(project, target, apps)
-    check_secrets(project, selected, os.environ if environ is None else environ)
+    check_secrets(project, selected, os.environ if environ is None else environ, target=target)
     record = load_record(project.root, target, server=session.record_server)
     with ThreadPoolExecutor(max_workers=_readers(selected)) as pool:
         # Connect is read while the files are walked and hashed: the reads mostly wait on
@@ -134,17 +135,3 @@ def select_apps(project: Project, target: str, keys: Sequence[str]) -> tuple[App
     wanted = set(keys)
     return tuple(a for a in apps if a.key in wanted)
 
-
-def check_secrets(project: Project, apps: Sequence[App], environ: Mapping[str, str]) -> None:
-    """SPEC §2: an unset (or empty) secret is an error at plan time, never an empty value."""
-    problems = [
-        Issue(source=project.source, line=project.line_of(f"apps.{app.key}.secrets"),
-              path=f"apps.{app.key}.secrets",
-              message=f"{name} is not set in the environment (secret values come from the "
-              "deploying environment: export it, or add it to your CI secrets)")
-        for app in apps
-        for name in app.secrets
-        if not environ.get(name)
-    ]
-    if problems:
-        raise SecretNotSetError(problems)
