@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", type=Path, metavar="PLANFILE", help="save the plan for apply")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
+    _markdown_flag(p)
     _python_flags(p)
 
     p = sub.add_parser("apply", help="make Connect match connect.toml")
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parallelism", type=_positive_int, default=4, metavar="N")
     p.add_argument("--json", action="store_true", help="print the outcome as JSON")
     p.add_argument("--resend-secrets", action="store_true", help="send secret values again")
+    _markdown_flag(p)
     _python_flags(p)
 
     p = sub.add_parser("import", help="turn Publisher configs or rsconnect records into apps")
@@ -135,6 +137,11 @@ def _global_flags(p: argparse.ArgumentParser, *, after_command: bool = False) ->
     p.add_argument("--no-color", action="store_true", default=flag, help="never colour output")
     p.add_argument("-v", "--verbose", action="store_true", default=flag,
                    help="log more detail to stderr")
+
+
+def _markdown_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--markdown", type=Path, metavar="FILE",
+                   help="also write a Markdown rendering (PR comment, $GITHUB_STEP_SUMMARY)")
 
 
 def _python_flags(p: argparse.ArgumentParser) -> None:
@@ -188,14 +195,16 @@ def _dispatch(ns: argparse.Namespace, color: bool) -> int:
 
         return plan.run(config=ns.config, target=ns.target, apps=ns.apps, out=ns.out,
                         as_json=ns.json, detailed_exitcode=ns.detailed_exitcode, color=color,
-                        force_generate=ns.force_generate, python=ns.python)
+                        force_generate=ns.force_generate, python=ns.python,
+                        markdown=ns.markdown)
     if ns.command == "apply":
         from connectfile.commands import apply
 
         return apply.run(config=ns.config, planfile=ns.planfile, target=ns.target, apps=ns.apps,
                          auto_approve=ns.auto_approve, parallelism=ns.parallelism,
                          as_json=ns.json, color=color, resend_secrets=ns.resend_secrets,
-                         force_generate=ns.force_generate, python=ns.python)
+                         force_generate=ns.force_generate, python=ns.python,
+                         markdown=ns.markdown)
     if ns.command == "import":
         from connectfile.commands import import_peers
 

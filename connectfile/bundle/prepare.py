@@ -13,7 +13,7 @@ import dataclasses
 import hashlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -73,8 +73,12 @@ def app_directory(project: Project, app: App) -> Path:
     return directory
 
 
-def select_files(project: Project, app: App) -> Selection:
-    """Choose the app's files (SPEC §3) without hashing them or asking Python anything."""
+def select_files(project: Project, app: App, *, skip: Collection[Path] = ()) -> Selection:
+    """Choose the app's files (SPEC §3) without hashing them or asking Python anything.
+
+    `skip` are files never bundled whatever the rules say: the saved plan `plan -o` writes
+    or `apply FILE` reads, so a plan written inside an app directory does not change it.
+    """
     directory = app_directory(project, app)
     top = sorted(e.name for e in os.scandir(directory) if e.is_file())
     try:
@@ -100,6 +104,11 @@ def select_files(project: Project, app: App) -> Selection:
     if config.is_relative_to(directory.resolve()):
         rel = config.relative_to(directory.resolve()).as_posix()
         dropped[rel] = Rule(kind="config", pattern=rel)
+    for path in skip:
+        real = path.resolve()
+        if real.is_relative_to(directory.resolve()):
+            rel = real.relative_to(directory.resolve()).as_posix()
+            dropped[rel] = Rule(kind="planfile", pattern=rel)
     rules = Rules(patterns=app_patterns(project, app), forced=forced, dropped=dropped,
                   include=include_patterns(project, app),
                   include_origin=key_origin(project, app, "include"))
@@ -203,7 +212,12 @@ _warned_secrets: set[tuple[Path, tuple[str, ...]]] = set()
 
 
 def prepare(
-    project: Project, app: App, *, python: str | None = None, force_generate: bool = False
+    project: Project,
+    app: App,
+    *,
+    python: str | None = None,
+    force_generate: bool = False,
+    skip: Collection[Path] = (),
 ) -> LocalApp:
     """Select, hash and describe `app` as it would be deployed.
 
@@ -211,7 +225,7 @@ def prepare(
     the requirements file exists. Raises SelectionError / EntrypointError / UsageError with
     a one-line message naming the config line and the fix.
     """
-    chosen = select_files(project, app)
+    chosen = select_files(project, app, skip=skip)
     _warn_secrets(chosen)
     info = pyenv.resolve_python(app, chosen.directory, python=python)
     source = chosen.source

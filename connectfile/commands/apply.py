@@ -9,15 +9,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from connectfile.bundle.archive import write_bundle
-from connectfile.commands.common import load, local_note
+from connectfile.commands.common import load, local_note, write_markdown
 from connectfile.engine.executor import ApplyContext, apply_plan
 from connectfile.engine.planning import plan_target
 from connectfile.engine.saved import check_saved, prepare_saved
 from connectfile.errors import UsageError
 from connectfile.plans.saved import load_plan
+from connectfile.plans.values import Plan
 from connectfile.remote.records import load_record, save_record
 from connectfile.remote.target import open_target
 from connectfile.views.apply_text import EventPrinter, outcome_json, print_summary
+from connectfile.views.plan_markdown import render_apply_markdown, render_markdown
 from connectfile.views.plan_text import render_plan
 
 PROMPT = "Do you want to perform these actions? Only 'yes' will be accepted: "
@@ -36,10 +38,12 @@ def run(
     resend_secrets: bool,
     force_generate: bool,
     python: str | None,
+    markdown: Path | None = None,
 ) -> int:
     project = load(config)
     saved = load_plan(planfile) if planfile is not None else None
-    if saved is not None and target is None:
+    if saved is not None:
+        _check_flags(saved, planfile, target, apps)
         target = saved.target
     with open_target(project, target) as session:
         if saved is None:
@@ -48,8 +52,10 @@ def run(
                                   resend_secrets=resend_secrets)
             plan, locals_, record = planned.plan, planned.prepared, planned.record
         else:
-            plan = check_saved(saved, project, session, apps)
-            locals_ = prepare_saved(project, plan, session.target.name, python, force_generate)
+            assert planfile is not None
+            plan = check_saved(saved, project, session)
+            locals_ = prepare_saved(project, plan, session.target.name, python, force_generate,
+                                    planfile)
             record = load_record(project.root, session.target.name, server=session.record_server)
         note = local_note(session, project.root)
         if not as_json:
@@ -57,9 +63,11 @@ def run(
         if not plan.has_changes:
             if as_json:
                 print(json.dumps(outcome_json(plan, None), indent=2))
+            if markdown is not None:
+                write_markdown(markdown, render_markdown(plan))
             return 0
-        if not auto_approve:
-            _confirm()
+        if not auto_approve and saved is None:
+            _confirm()  # a saved plan is the approval, as in Terraform
         result = apply_plan(plan, ApplyContext(
             api=session.client,
             project=project,
@@ -76,11 +84,28 @@ def run(
             supports_drafts=session.supports_drafts,
             parallelism=parallelism,
         ))
+    if markdown is not None:
+        write_markdown(markdown, render_apply_markdown(plan, result))
     if as_json:
         print(json.dumps(outcome_json(plan, result), indent=2))
     else:
         print_summary(result, sys.stdout, sys.stderr, note)
     return 0 if result.ok else 1
+
+
+def _check_flags(saved: Plan, planfile: Path | None, target: str | None,
+                 apps: Sequence[str]) -> None:
+    """A saved plan is applied whole, to the target it was made for: never a silent re-plan."""
+    if apps:
+        raise UsageError(
+            f"--app cannot be used with a saved plan ({planfile} applies every app it "
+            "holds); make the plan with `plan --app A -o FILE` instead"
+        )
+    if target is not None and target != saved.target:
+        raise UsageError(
+            f"-t {target}: {planfile} was made for target {saved.target!r}; drop -t "
+            f"or make a plan for {target!r} with `plan -t {target} -o FILE`"
+        )
 
 
 def _confirm() -> None:

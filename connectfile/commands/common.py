@@ -1,13 +1,17 @@
-"""Shared command plumbing: find connect.toml and load it; the note a local target needs."""
+"""Shared command plumbing: find connect.toml and load it; the note a local target needs;
+`--markdown` files."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from connectfile.config.load import load_project
 from connectfile.config.model import Project
 from connectfile.errors import UsageError
+from connectfile.files.atomic import write_atomic
 from connectfile.files.configmemo import ConfigMemo
 from connectfile.remote.target import TargetSession
 
@@ -50,3 +54,19 @@ def local_note(session: TargetSession, root: Path) -> str | None:
     port = urlsplit(session.server_url).port
     return (f"Target {session.target.name} is the local emulator: these URLs live only while "
             f"`connectfile emulator --data-dir {shown} --port {port}` serves that data dir.")
+
+
+def write_markdown(path: Path, text: str, environ: Mapping[str, str] | None = None) -> None:
+    """`--markdown FILE`: written atomically; appended when FILE is `$GITHUB_STEP_SUMMARY`,
+    which other steps of the job write to as well."""
+    env = os.environ if environ is None else environ
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    try:
+        if summary and Path(summary).resolve() == path.resolve():
+            with path.open("a", encoding="utf-8") as out:
+                out.write(text)
+        else:
+            write_atomic(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot write the Markdown plan to {path}: {exc.strerror}") \
+            from None

@@ -6,11 +6,12 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from connectfile.commands.common import load, local_note
+from connectfile.commands.common import load, local_note, write_markdown
 from connectfile.engine.planning import plan_target
 from connectfile.plans.saved import save_plan
 from connectfile.plans.values import Action
 from connectfile.remote.target import open_target
+from connectfile.views.plan_markdown import render_markdown
 from connectfile.views.plan_text import render_json, render_plan
 
 log = logging.getLogger("connectfile")
@@ -31,14 +32,19 @@ def run(
     color: bool,
     force_generate: bool,
     python: str | None,
+    markdown: Path | None = None,
 ) -> int:
     project = load(config)
     with open_target(project, target) as session:
+        # A plan file written inside an app directory is never one of its files.
         plan = plan_target(project, session, apps=apps, python=python,
-                           force_generate=force_generate).plan
+                           force_generate=force_generate,
+                           skip=() if out is None else (out,)).plan
         note = local_note(session, project.root)
     if out is not None:
         save_plan(out, plan)
+    if markdown is not None:
+        write_markdown(markdown, render_markdown(plan))
     if as_json:
         print(render_json(plan), end="")
     else:

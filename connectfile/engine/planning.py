@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 from connectfile.bundle.prepare import prepare
@@ -46,6 +47,7 @@ def plan_target(
     force_generate: bool,
     resend_secrets: bool = False,
     environ: Mapping[str, str] | None = None,
+    skip: Collection[Path] = (),
 ) -> Planned:
     """The plan for the selected apps (all when `apps` is empty) and what apply needs with it."""
     target = session.target.name
@@ -58,7 +60,8 @@ def plan_target(
         reads = [pool.submit(_read, project, session, app, record) for app in selected]
         try:
             locals_ = {
-                app.key: prepare(project, app, python=python, force_generate=force_generate)
+                app.key: prepare(project, app, python=python, force_generate=force_generate,
+                                 skip=skip)
                 for app in selected
             }
         except BaseException:

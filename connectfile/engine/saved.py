@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from pathlib import Path
 
 from connectfile.bundle.prepare import prepare
 from connectfile.bundle.prepared import LocalApp
 from connectfile.config.model import Project
-from connectfile.errors import StalePlanError, UsageError
+from connectfile.errors import StalePlanError
 from connectfile.plans.diff import config_digest
 from connectfile.plans.values import Action, Plan
 from connectfile.remote.target import TargetSession
 
 
-def check_saved(
-    plan: Plan, project: Project, session: TargetSession, apps: Sequence[str]
-) -> Plan:
+def check_saved(plan: Plan, project: Project, session: TargetSession) -> Plan:
     """A saved plan applies only to the config and server it was made for."""
     if plan.config_digest and plan.config_digest != config_digest(project):
         raise StalePlanError(
@@ -30,16 +27,16 @@ def check_saved(
             f"the saved plan was made for target {plan.target!r} ({plan.server}), not "
             f"{session.target.name!r} ({session.server_url}); nothing was changed"
         )
-    if apps:
-        unknown = sorted(set(apps) - {a.key for a in plan.apps})
-        if unknown:
-            raise UsageError(f"--app {', '.join(unknown)}: not in the saved plan")
-        plan = replace(plan, apps=tuple(a for a in plan.apps if a.key in apps))
     return plan
 
 
 def prepare_saved(
-    project: Project, plan: Plan, target: str, python: str | None, force_generate: bool
+    project: Project,
+    plan: Plan,
+    target: str,
+    python: str | None,
+    force_generate: bool,
+    planfile: Path,
 ) -> dict[str, LocalApp]:
     """Prepare the saved plan's apps again: their digests show whether files moved since."""
     apps = {a.key: a for a in project.apps_for(target)}
@@ -50,7 +47,8 @@ def prepare_saved(
             f"in {project.source}; run `connectfile plan` again"
         )
     return {
-        a.key: prepare(project, apps[a.key], python=python, force_generate=force_generate)
+        a.key: prepare(project, apps[a.key], python=python, force_generate=force_generate,
+                       skip=(planfile,))
         for a in plan.apps
         if a.action is not Action.REFUSED
     }

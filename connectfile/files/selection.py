@@ -64,6 +64,7 @@ RuleKind = Literal[
     "requirements",
     "mapping",
     "config",
+    "planfile",
 ]
 
 
@@ -112,6 +113,7 @@ class Rule:
             "requirements": "kept: requirements file (bundled whatever the excludes say)",
             "mapping": f"kept: mapped from {self.pattern}{where}",
             "config": f"dropped: the project's config file {self.pattern}",
+            "planfile": f"dropped: {self.pattern} is the saved plan this run writes or reads",
         }
         return texts[self.kind]
 

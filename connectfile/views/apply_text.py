@@ -36,22 +36,26 @@ def print_summary(result: ApplyResult, out: TextIO, err: TextIO, note: str | Non
             print(f"{o.key}: last {len(o.log_tail)} log lines:", file=err)
             for line in o.log_tail:
                 print(f"  {line}", file=err)
-    counts = {s: sum(1 for o in result.outcomes if o.status == s) for s in STATUS_MARK}
     print("", file=out)
     width = max((len(o.key) for o in result.outcomes), default=0)
     for o in result.outcomes:
         where = o.url or ""
         print(f"  {STATUS_MARK[o.status]} {o.key:<{width}}  {o.status:<10}  {where}".rstrip(),
               file=out)
-    print(
-        f"\nApply {'complete' if result.ok else 'finished with errors'}: "
-        f"{counts['created']} created, {counts['redeployed']} redeployed, "
-        f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
-        f"{counts['failed']} failed.",
-        file=out,
-    )
+    print(f"\n{result_line(result)}", file=out)
     if note is not None:
         print(note, file=out)
+
+
+def result_line(result: ApplyResult) -> str:
+    """`Apply complete: 1 created, 0 redeployed, ...` (or `finished with errors`)."""
+    counts = {s: sum(1 for o in result.outcomes if o.status == s) for s in STATUS_MARK}
+    return (
+        f"Apply {'complete' if result.ok else 'finished with errors'}: "
+        f"{counts['created']} created, {counts['redeployed']} redeployed, "
+        f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
+        f"{counts['failed']} failed."
+    )
 
 
 def outcome_json(plan: Plan, result: ApplyResult | None) -> dict[str, Any]:

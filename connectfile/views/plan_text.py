@@ -90,6 +90,11 @@ def _painter(color: bool) -> _Paint:
     return _Paint(color)
 
 
+def app_block(app: AppPlan) -> list[str]:
+    """One changed app's block of the human plan, uncoloured (the Markdown view reuses it)."""
+    return _block(app, _Paint(False))
+
+
 def _block(app: AppPlan, paint: _Paint) -> list[str]:
     symbol = _SYMBOLS[app.action]
     lines = [f"  {paint(symbol)} {app.key} {_headline(app)}{_identity(app)}"]
