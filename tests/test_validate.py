@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import platform
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from connectfile.cli import main
+
+PY = platform.python_version()
+PY_MINOR = ".".join(PY.split(".")[:2])
 
 DATA = Path(__file__).parent / "data" / "configs" / "bad"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -94,6 +99,9 @@ def test_warnings_do_not_fail(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         "(secret values come from the deploying environment: export it, or add it to your CI "
         "secrets)",
         "warning: connect.toml:4: targets.prod.insecure: TLS certificates will not be verified",
+        f"warning: apps.web: Python {PY} taken from the interpreter {sys.executable}, so the "
+        f'manifest depends on this machine; set python = "{PY_MINOR}" in connect.toml or write '
+        "a .python-version",
     ]
 
 
@@ -124,7 +132,7 @@ def test_online_against_the_local_emulator(tmp_path: Path, capsys: pytest.Captur
              '[apps.web]\ntype = "flask"\n[apps.old]\ntype = "flask"\npath = "old"\n'
              'python = "3.4"\n',
              {"app.py": "app = 1\n", "requirements.txt": "", "old/app.py": "app = 1\n",
-              "old/requirements.txt": ""})
+              "old/requirements.txt": "", ".python-version": "3.11\n"})
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "--online"]) == 1
     out, err = capsys.readouterr()

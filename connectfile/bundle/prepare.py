@@ -208,9 +208,6 @@ def _bundle_path(path: str, directory: Path) -> str:
     return rel.as_posix().removeprefix("./")
 
 
-_warned_secrets: set[tuple[Path, tuple[str, ...]]] = set()
-
-
 def prepare(
     project: Project,
     app: App,
@@ -226,7 +223,7 @@ def prepare(
     a one-line message naming the config line and the fix.
     """
     chosen = select_files(project, app, skip=skip)
-    _warn_secrets(chosen)
+    warn_secrets(chosen)
     info = pyenv.resolve_python(app, chosen.directory, python=python)
     source = chosen.source
     if force_generate:
@@ -265,13 +262,10 @@ def prepare(
     )
 
 
-def _warn_secrets(chosen: Selection) -> None:
+def warn_secrets(chosen: Selection) -> None:
+    """Say which `.env` files were left out (the CLI shows each warning once per run)."""
     if not chosen.secrets_skipped:
         return
-    key = (chosen.directory, chosen.secrets_skipped)
-    if key in _warned_secrets:
-        return
-    _warned_secrets.add(key)
     log.warning(
         "not bundled (may hold secrets): %s; pass values with `secrets` or `env` in connect.toml",
         ", ".join(chosen.secrets_skipped),

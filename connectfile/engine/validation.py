@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectfile.bundle.prepare import select_files
+from connectfile.bundle.prepare import select_files, warn_secrets
 from connectfile.config.model import Project
 from connectfile.engine.checks import RemoteFacts, check_project, check_remote
-from connectfile.errors import Issue, Location, SelectionError
+from connectfile.errors import ConnectfileError, Issue, Location, SelectionError
 from connectfile.files.entrypoints import EntrypointError
+
+log = logging.getLogger("connectfile")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +29,45 @@ def validate_offline(project: Project, environ: Mapping[str, str]) -> Validation
     """The pure checks over the tree on disk, then (if they pass) the real file selection."""
     report = check_project(project, DiskView(project.root), environ)
     errors = tuple(report.errors) or tuple(_selection_issues(project))
-    return Validation(errors=errors, warnings=tuple(report.warnings))
+    warnings = list(report.warnings)
+    if not errors:
+        warnings += [w for w in _python_warnings(project) if w not in warnings]
+    return Validation(errors=errors, warnings=tuple(warnings))
+
+
+class _Collect(logging.Filter):
+    """Holds back the warnings logged while it is installed, keeping their text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        self.messages.append(record.getMessage())
+        return False
+
+
+def _python_warnings(project: Project) -> list[str]:
+    """What plan would warn about each app's Python version and left-out `.env` files,
+    found by running the code plan runs (so the wording cannot drift)."""
+    from connectfile.bundle import python as pyenv
+
+    collect = _Collect()
+    log.addFilter(collect)
+    try:
+        for app in project.apps:
+            directory = project.root / app.path
+            if directory.is_dir():
+                try:
+                    pyenv.resolve_python(app, directory, python=None)
+                    warn_secrets(select_files(project, app))
+                except ConnectfileError:
+                    continue  # plan reports it as an error, with its own message
+    finally:
+        log.removeFilter(collect)
+    return collect.messages
 
 
 def validate_online(project: Project, target: str | None) -> tuple[RemoteFacts, Sequence[Issue]]:
