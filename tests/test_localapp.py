@@ -221,15 +221,20 @@ def test_entrypoint_and_requirements_survive_any_exclude(project_dir):
     assert not local.requirements_generated  # read from disk, not frozen
 
 
-def test_the_config_file_is_never_bundled(tmp_path):
+def test_the_config_file_is_never_bundled(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     write(tmp_path, {"app.py": "app = 1\n", "requirements.txt": "", "deploy.toml":
                      'version = 1\n[apps.api]\ntype = "api"\npython = "3.11"\n',
                      "sub/connect.toml": ""})
-    project = load_project(tmp_path / "deploy.toml")
+    project = load_project(Path("deploy.toml"))
     chosen = select_files(project, find_app(project, "api"))
     assert [f.dest for f in chosen.kept] == ["app.py", "requirements.txt"]
     assert str(explain(project, find_app(project, "api"), "deploy.toml")) == (
         "deploy.toml: dropped: the project's config file deploy.toml")
+    # The file dropped is the one parsed (Project.path), wherever the command runs from.
+    monkeypatch.chdir(tmp_path / "sub")
+    chosen = select_files(project, find_app(project, "api"))
+    assert [f.dest for f in chosen.kept] == ["app.py", "requirements.txt"]
 
 
 def test_an_entrypoint_that_cannot_be_inferred_names_the_line(project_dir):

@@ -72,7 +72,7 @@ def test_config_digest_is_of_the_bytes_parsed_not_of_a_guessed_path(
     (tmp_path / "conf" / "connect.toml").write_bytes(b"version = 1\n# a decoy\n")
     monkeypatch.chdir(tmp_path)
     loaded = load_project(Path("conf/prod.toml"))
-    assert loaded.path == Path("conf/prod.toml")
+    assert loaded.path == Path("conf/prod.toml").absolute()
     assert loaded.config_bytes == data
     config.write_bytes(data + b"# edited later\n")
     assert config_digest(loaded) == hashlib.sha256(data).hexdigest()

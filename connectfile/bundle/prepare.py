@@ -100,7 +100,7 @@ def select_files(project: Project, app: App, *, skip: Collection[Path] = ()) -> 
         origin = key_origin(project, app, "files", i)
         forced[_relative(extra, origin)] = Rule(kind="extra", origin=origin)
     dropped: dict[str, Rule] = {}
-    config = (project.root / Path(project.source).name).resolve()
+    config = (project.path or project.root / Path(project.source).name).resolve()
     if config.is_relative_to(directory.resolve()):
         rel = config.relative_to(directory.resolve()).as_posix()
         dropped[rel] = Rule(kind="config", pattern=rel)

@@ -51,8 +51,9 @@ def load_project(path: Path, *, checked: Checked | None = None) -> Project:
             source = os.path.relpath(path)
         except ValueError:  # another drive on Windows
             source = str(path)
-    return load_bytes(path.read_bytes(), source=source, root=path.absolute().parent, path=path,
-                      checked=checked)
+    # Absolute, so the kept path still names the file after a change of directory.
+    return load_bytes(path.read_bytes(), source=source, root=path.absolute().parent,
+                      path=path.absolute(), checked=checked)
 
 
 def load_bytes(
