@@ -63,6 +63,10 @@ class Issue:
     path: str
     message: str
 
+    @classmethod
+    def at(cls, where: Location, message: str) -> Issue:
+        return cls(source=where.source, line=where.line, path=where.path, message=message)
+
     @property
     def location(self) -> Location:
         return Location(source=self.source, line=self.line, path=self.path)

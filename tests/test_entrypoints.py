@@ -66,8 +66,9 @@ def test_manifest_entrypoint_prefers_configured_one() -> None:
     assert manifest_entrypoint(app, ["app.py"]) == "serve:wsgi"
     inferred = App(key="web", type="flask", name="web")
     assert manifest_entrypoint(inferred, ["app.py"]) == "app"
-    with pytest.raises(EntrypointError, match=r"^apps\.web\.entrypoint: cannot infer"):
+    with pytest.raises(EntrypointError, match=r"^cannot infer") as exc:
         manifest_entrypoint(inferred, ["a.py", "b.py"])
+    assert exc.value.location is None  # prepare() places it: apps.web.entrypoint's line
 
 
 def _reader(files: dict[str, str]) -> Callable[[str], str | None]:

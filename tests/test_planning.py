@@ -76,3 +76,16 @@ def test_config_digest_is_of_the_bytes_parsed_not_of_a_guessed_path(
     assert loaded.config_bytes == data
     config.write_bytes(data + b"# edited later\n")
     assert config_digest(loaded) == hashlib.sha256(data).hexdigest()
+
+
+def test_an_unset_secret_of_a_target_override_names_the_override_line() -> None:
+    from connectfile.config.load import parse_project
+
+    p = parse_project('version = 1\n[targets.prod]\nserver = "https://c.example.com"\n'
+                      '[apps.web]\ntype = "flask"\nsecrets = ["A"]\n'
+                      '[apps.web.targets.prod]\nsecrets = ["B"]\n',
+                      source="connect.toml", root=Path("/nowhere"))
+    with pytest.raises(SecretNotSetError) as info:
+        check_secrets(p, p.apps_for("prod"), {})
+    assert [str(i.location) for i in info.value.issues] == [
+        "connect.toml:8: apps.web.targets.prod.secrets"]

@@ -23,8 +23,9 @@ from connectfile.bundle.manifest import MANIFEST_NAME, build_manifest, keep_unma
 from connectfile.bundle.prepared import BundleFile, LocalApp
 from connectfile.bundle.requirements import DepSource
 from connectfile.bundle.sources import committed_manifest, generate, reader
+from connectfile.config.locate import key_location
 from connectfile.config.model import App, Project
-from connectfile.errors import Location, SelectionError, UsageError
+from connectfile.errors import SelectionError, UsageError
 from connectfile.files.entrypoints import EntrypointError, manifest_entrypoint, takes_file
 from connectfile.files.hashcache import ChecksumCache
 from connectfile.files.pysource import EXPRESS_PREFIX, unescape_name
@@ -84,9 +85,8 @@ def select_files(project: Project, app: App, *, skip: Collection[Path] = ()) -> 
     try:
         entrypoint = manifest_entrypoint(app, top, reader(directory))
     except EntrypointError as exc:
-        line = project.line_of(f"apps.{app.key}.entrypoint")
-        where = Location(source=project.source, line=line)
-        raise EntrypointError(str(exc), location=where) from None
+        where = key_location(project, app.key, "entrypoint", app.target)
+        raise EntrypointError(exc.message, location=where) from None
     entry_file = _entry_file(app.type, entrypoint, directory)
     source = _dep_source(project, app, directory, entry_file)
     requirements = source.dest

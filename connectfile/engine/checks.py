@@ -80,8 +80,8 @@ class _AppChecker:
         self.project, self.app, self.target, self.files = project, app, target, files
 
     def issue(self, key: str, message: str, index: int | None = None) -> Issue:
-        where = key_location(self.project, self.app.key, key, self.target, index)
-        return Issue(source=where.source, line=where.line, path=where.path, message=message)
+        return Issue.at(key_location(self.project, self.app.key, key, self.target, index),
+                        message)
 
     def run(self) -> Iterator[Issue]:
         app, files = self.app, self.files
@@ -218,9 +218,7 @@ def check_remote(project: Project, facts: RemoteFacts) -> tuple[Issue, ...]:
     offered = sorted({_minor(v) for v in facts.python_versions}, key=_version_key)
     for app in project.apps_for(facts.target):
         def issue(key: str, message: str, app: App = app) -> None:
-            where = key_location(project, app.key, key, facts.target)
-            issues.append(Issue(source=where.source, line=where.line, path=where.path,
-                                message=message))
+            issues.append(Issue.at(key_location(project, app.key, key, facts.target), message))
 
         if app.key in facts.missing_guids:
             issue("guid", f"no content with guid {app.guid} on {facts.server} "

@@ -25,7 +25,7 @@ def unset_secrets(
     names: Iterable[str] | None = None,
 ) -> list[Issue]:
     """One issue per secret of `app` (or of `names` only) that is unset or empty."""
-    where = key_location(project, app.key, "secrets", target)
+    where = key_location(project, app.key, "secrets", app.target if target is None else target)
     return [
         Issue(source=where.source, line=where.line, path=where.path,
               message=MESSAGE.format(name=name))

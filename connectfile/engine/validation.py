@@ -127,8 +127,7 @@ def _selection_issues(project: Project) -> list[Issue]:
             where = exc.location or Location(source=project.source,
                                              line=project.line_of(f"apps.{app.key}"),
                                              path=f"apps.{app.key}")
-            issue = Issue(source=where.source, line=where.line, path=where.path,
-                          message=exc.message)
+            issue = Issue.at(where, exc.message)
             issues.setdefault(str(issue), issue)
     return list(issues.values())
 

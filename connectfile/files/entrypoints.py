@@ -114,15 +114,12 @@ def manifest_entrypoint(
 
     A Shiny app file that is Shiny Express (by import or `# shiny_mode:` comment) gets the
     entrypoint rsconnect writes, `shiny.express.app:<escaped file name>`; another Shiny file
-    entrypoint (`app.py`) is written as its module (`app`). Raises EntrypointError (message
-    prefixed with the app's key path) when inference fails.
+    entrypoint (`app.py`) is written as its module (`app`). Raises EntrypointError when
+    inference fails (the caller knows where `entrypoint` would be written).
     """
     entrypoint = app.entrypoint
     if not entrypoint:
-        try:
-            entrypoint = infer(app.type, filenames, read_source)
-        except EntrypointError as exc:
-            raise EntrypointError(f"apps.{app.key}.entrypoint: {exc}") from None
+        entrypoint = infer(app.type, filenames, read_source)
     if app.type != "shiny" or read_source is None or entrypoint.startswith(EXPRESS_PREFIX):
         return entrypoint
     filename = entrypoint if entrypoint.endswith(".py") else None
