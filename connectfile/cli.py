@@ -172,6 +172,19 @@ def _target_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-t", "--target")
     p.add_argument("--app", dest="apps", action="append", default=[], metavar="A",
                    help="only this app (repeatable)")
+    p.add_argument("--retries", type=_count, default=None, metavar="N",
+                   help="tries again after a transient failure (default 3, or "
+                   "CONNECTFILE_RETRIES)")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be at least 0")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -214,7 +227,7 @@ def _dispatch(ns: argparse.Namespace, color: bool) -> int:
         return plan.run(config=ns.config, target=ns.target, apps=ns.apps, out=ns.out,
                         as_json=ns.json, detailed_exitcode=ns.detailed_exitcode, color=color,
                         force_generate=ns.force_generate, python=ns.python,
-                        markdown=ns.markdown)
+                        markdown=ns.markdown, retries=ns.retries)
     if ns.command == "apply":
         from connectfile.commands import apply
 
@@ -222,7 +235,7 @@ def _dispatch(ns: argparse.Namespace, color: bool) -> int:
                          auto_approve=ns.auto_approve, parallelism=ns.parallelism,
                          as_json=ns.json, color=color, resend_secrets=ns.resend_secrets,
                          force_generate=ns.force_generate, python=ns.python,
-                         markdown=ns.markdown)
+                         markdown=ns.markdown, retries=ns.retries)
     if ns.command == "import":
         from connectfile.commands import import_peers
 

@@ -117,11 +117,92 @@ def test_idempotent_writes_retry_but_post_does_not() -> None:
     assert client.patch_content("g1", {"title": "T"}) == {"guid": "g1"}
     assert len(adapter.requests) == 2
 
-    client, adapter = make(lambda r: (503, b"unavailable"))
+    client, adapter = make(lambda r: (400, {"code": 3, "error": "bad id"}))
     with pytest.raises(ConnectApiError) as info:
         client.deploy("g1", "7")
-    assert info.value.status == 503
+    assert info.value.status == 400
     assert len(adapter.requests) == 1
+
+
+def test_upload_answer_lost_is_found_by_md5_not_uploaded_twice(tmp_path: Any) -> None:
+    bundle = tmp_path / "b.tar.gz"
+    bundle.write_bytes(b"bundle bytes")
+    md5 = hashlib.md5(b"bundle bytes").hexdigest()
+
+    def handler(r: requests.PreparedRequest) -> Any:
+        if r.method == "POST":
+            return requests.ReadTimeout("the answer was lost")
+        return (200, [{"id": "5", "metadata": {"archive_md5": "other"}},
+                      {"id": "6", "metadata": {"archive_md5": md5}}])
+
+    client, adapter = make(handler)
+    assert client.upload_bundle("g1", bundle, md5) == "6"
+    assert [r.method for r in adapter.requests] == ["POST", "GET"]
+
+
+def test_upload_retries_a_gateway_error_with_the_whole_body(tmp_path: Any) -> None:
+    bundle = tmp_path / "b.tar.gz"
+    bundle.write_bytes(b"bundle bytes")
+    answers: list[Any] = [(502, b"<html>bad gateway</html>"), (200, []), (200, {"id": "9"})]
+    client, adapter = make(lambda r: answers.pop(0))
+    assert client.upload_bundle("g1", bundle, hashlib.md5(b"x").hexdigest()) == "9"
+    assert adapter.bodies[-1] == b"bundle bytes"
+
+
+def test_lost_deploy_answer_is_resolved_by_reading_the_content() -> None:
+    """The deploy started (the content now runs bundle 7): it is not sent a second time."""
+    def handler(r: requests.PreparedRequest) -> Any:
+        if r.method == "POST":
+            return requests.ConnectionError("connection aborted")  # after the request went out
+        return (200, {"guid": "g1", "bundle_id": "7"})
+
+    client, adapter = make(handler, deploy_settle=0)
+    assert client.deploy("g1", "7") is None
+    assert [r.method for r in adapter.requests] == ["POST", "GET"]
+
+
+def test_lost_deploy_that_never_started_is_sent_again_after_the_settle_wait() -> None:
+    answers: list[Any] = [(504, b"gateway timeout"), (200, {"guid": "g1", "bundle_id": "6"}),
+                          (202, {"task_id": "T1"})]
+    client, adapter = make(lambda r: answers.pop(0), deploy_settle=0)
+    assert client.deploy("g1", "7") == "T1"
+    assert [r.method for r in adapter.requests] == ["POST", "GET", "POST"]
+
+
+def test_connect_own_503_is_retried_without_waiting_for_the_content() -> None:
+    answers: list[Any] = [(503, {"code": 1, "error": "starting up"}), (202, {"task_id": "T2"})]
+    client, adapter = make(lambda r: answers.pop(0))
+    assert client.deploy("g1", "7") == "T2"
+    assert [r.method for r in adapter.requests] == ["POST", "POST"]
+
+
+def test_retry_after_is_honoured_and_backoff_is_jittered() -> None:
+    from connectfile.remote.retry import delay, retry_after
+
+    waits: list[float] = []
+    answers: list[Any] = [(503, b"busy"), (200, ["A"])]
+
+    def handler(r: requests.PreparedRequest) -> Any:
+        return answers.pop(0)
+
+    session = make_session(KEY)
+    adapter = FakeAdapter(handler)
+    session.mount(SERVER, adapter)
+    original = adapter.send
+
+    def send(request: requests.PreparedRequest, *a: Any, **k: Any) -> Any:
+        response = original(request, *a, **k)
+        if response.status_code == 503:
+            response.headers["Retry-After"] = "7"
+        return response
+
+    adapter.send = send  # type: ignore[method-assign]
+    client = ConnectClient(SERVER, session=session, sleep=waits.append)
+    assert client.get_env_names("g1") == frozenset({"A"})
+    assert waits == [7.0]
+    assert retry_after({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+    assert len({round(delay(2, 0.5), 6) for _ in range(20)}) > 1
+    assert all(1.0 <= delay(2, 0.5) <= 3.0 for _ in range(50))
 
 
 def test_retries_give_up_with_a_clear_message() -> None:

@@ -39,13 +39,14 @@ def run(
     force_generate: bool,
     python: str | None,
     markdown: Path | None = None,
+    retries: int | None = None,
 ) -> int:
     project = load(config)
     saved = load_plan(planfile) if planfile is not None else None
     if saved is not None:
         _check_flags(saved, planfile, target, apps)
         target = saved.target
-    with open_target(project, target) as session:
+    with open_target(project, target, retries=retries) as session:
         if saved is None:
             planned = plan_target(project, session, apps=apps, python=python,
                                   force_generate=force_generate,

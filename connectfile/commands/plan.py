@@ -33,9 +33,10 @@ def run(
     force_generate: bool,
     python: str | None,
     markdown: Path | None = None,
+    retries: int | None = None,
 ) -> int:
     project = load(config)
-    with open_target(project, target) as session:
+    with open_target(project, target, retries=retries) as session:
         # A plan file written inside an app directory is never one of its files.
         plan = plan_target(project, session, apps=apps, python=python,
                            force_generate=force_generate,

@@ -133,6 +133,9 @@ class EmulatorApp:
             time.sleep(action.delay)
         if action.drop:
             return _drop(environ, request)
+        if action.lose:
+            self.dispatch(request)
+            return _drop(environ, request)
         if action.fail is not None:
             rule = action.fail
             message = rule.message or f"Injected fault: HTTP {rule.status}."

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 FAULTS_FILE = "faults.json"
 _COMPACT = re.compile(
     r"(?P<method>[A-Za-z*]+)\s+(?P<path>\S+)=(?:(?P<status>\d{3})|delay:(?P<seconds>[0-9.]+)|"
-    r"(?P<drop>drop))(?:x(?P<times>\d+|\*))?")
+    r"(?P<drop>drop|lose))(?:x(?P<times>\d+|\*))?")
 
 
 class FaultSyntaxError(ValueError):
@@ -25,7 +25,7 @@ class FaultSyntaxError(ValueError):
 
 @dataclass
 class Rule:
-    kind: str  # fail | delay | drop
+    kind: str  # fail | delay | drop | lose
     method: str
     pattern: str
     status: int = 500
@@ -42,11 +42,13 @@ class Rule:
 
 @dataclass(frozen=True)
 class Action:
-    """What to do to one request: wait first, then answer `status` or drop the connection."""
+    """What to do to one request: wait first, then answer `status` or drop the connection
+    (`lose`: handle the request first, so only its answer is lost)."""
 
     delay: float = 0.0
     fail: Rule | None = None
     drop: bool = False
+    lose: bool = False
 
 
 def parse_compact(text: str) -> Rule | str:
@@ -66,14 +68,14 @@ def parse_compact(text: str) -> Rule | str:
     if match.group("seconds"):
         return Rule("delay", method, path, seconds=float(match.group("seconds")),
                     times=None if times == -1 else times)
-    return Rule("drop", method, path, times=1 if times == -1 else times)
+    return Rule(match.group("drop"), method, path, times=1 if times == -1 else times)
 
 
 def _parse_object(item: dict[str, Any]) -> Rule | str:
     kind = item.get("kind")
     if kind == "fail_next_deploy":
         return str(item.get("message", "Injected deploy failure"))
-    if kind not in ("fail", "delay", "drop"):
+    if kind not in ("fail", "delay", "drop", "lose"):
         raise FaultSyntaxError(f"unknown fault kind {kind!r}")
     return Rule(kind, str(item.get("method", "*")), str(item.get("path", "*")),
                 status=int(item.get("status", 500)),
@@ -105,6 +107,7 @@ class Faults:
         "POST /__api__/v1/content/*/bundles=503x2"   fail twice with HTTP 503
         "GET /__api__/v1/tasks/*=delay:1.5"           add 1.5 s to every matching request
         "POST /__api__/v1/content/*/deploy=drop"      drop the connection once
+        "POST /__api__/v1/content/*/deploy=lose"      handle it, then drop the answer
         "fail_next_deploy=Out of disk space"          the next deploy task fails with this error
 
     `xN` sets how many matching requests are affected (`x*` means all; default: once for fail and
@@ -133,6 +136,10 @@ class Faults:
         """Read the request, then close the connection without answering."""
         self._add(Rule("drop", method, path_pattern, times=times))
 
+    def lose(self, method: str, path_pattern: str, times: int | None = 1) -> None:
+        """Handle the request, then close the connection instead of answering."""
+        self._add(Rule("lose", method, path_pattern, times=times))
+
     def fail_next_deploy(self, message: str) -> None:
         """The next deploy task whose bundle passes its checks fails with `message`."""
         with self._lock:
@@ -158,21 +165,22 @@ class Faults:
 
     def action_for(self, method: str, path: str) -> Action:
         self._reload()
-        delay, fail, drop = 0.0, None, False
+        delay, fail, drop, lose = 0.0, None, False, False
         with self._lock:
             for rule in self._rules:
                 if rule.times == 0 or not rule.matches(method, path):
                     continue
                 if rule.kind == "delay":
                     delay += rule.seconds
-                elif fail is None and not drop:
-                    fail, drop = (rule, False) if rule.kind == "fail" else (None, True)
+                elif fail is None and not drop and not lose:
+                    fail = rule if rule.kind == "fail" else None
+                    drop, lose = rule.kind == "drop", rule.kind == "lose"
                 else:
                     continue
                 if rule.times is not None:
                     rule.times -= 1
             self._rules = [r for r in self._rules if r.times != 0]
-        return Action(delay=delay, fail=fail, drop=drop)
+        return Action(delay=delay, fail=fail, drop=drop, lose=lose)
 
     def _reload(self, *, strict: bool = False) -> None:
         """Pick up a changed faults file (its rules replace those of its previous version).

@@ -70,6 +70,11 @@ class TaskRunner:
         with self._cond:
             return self._tasks.get(task_id)
 
+    def count(self) -> int:
+        """How many tasks were started (tests check that no deploy ran twice)."""
+        with self._cond:
+            return len(self._tasks)
+
     def snapshot(self, task: Task, first: int, wait: float) -> dict[str, Any]:
         """The task as JSON once it has lines after `first`, has finished, or `wait` ran out."""
         deadline = time.monotonic() + wait

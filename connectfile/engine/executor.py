@@ -38,7 +38,7 @@ class ConnectAPI(Protocol):
     def patch_content(self, guid: str, fields: Mapping[str, Any]) -> dict[str, Any]: ...
     def patch_env(self, guid: str, values: Mapping[str, str | None]) -> None: ...
     def upload_bundle(self, guid: str, path: Path, md5_hex: str) -> str: ...
-    def deploy(self, guid: str, bundle_id: str, *, activate: bool = True) -> str: ...
+    def deploy(self, guid: str, bundle_id: str, *, activate: bool = True) -> str | None: ...
     def get_task(self, task_id: str, *, first: int = 0, wait: int = 0) -> dict[str, Any]: ...
     def set_vanity(self, guid: str, vanity_path: str) -> str: ...
     def get_url(self, path: str) -> int: ...
@@ -310,8 +310,15 @@ class _Runner:
             self.emit(a.key, EventKind.STEP, f"deploying bundle {bundle_id}")
             self._follow(a.key, ctx.api.deploy(guid, bundle_id))
 
-    def _follow(self, key: str, task_id: str) -> None:
-        """Poll the task with first/wait, emitting each new log line, until it finishes."""
+    def _follow(self, key: str, task_id: str | None) -> None:
+        """Poll the task with first/wait, emitting each new log line, until it finishes.
+
+        None: the deploy's answer was lost but Connect shows the bundle built (client.deploy).
+        """
+        if task_id is None:
+            self.emit(key, EventKind.STEP, "the deploy answer was lost, but Connect shows the "
+                      "bundle built (its build log is not available)")
+            return
         lines: list[str] = []
         first = 0
         deadline = time.monotonic() + self.ctx.task_timeout

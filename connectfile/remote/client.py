@@ -16,6 +16,7 @@ import requests
 
 from connectfile.errors import ConnectApiError
 from connectfile.remote.diagnose import Wire, classify, describe, is_html
+from connectfile.remote.retry import DEPLOY_SETTLE, RETRIES, RETRY_STATUSES, delay, is_lost
 from connectfile.remote.tls import make_session
 
 __all__ = ["ConnectClient", "NotConnect", "ServerUnreachable", "make_session"]
@@ -24,8 +25,6 @@ log = logging.getLogger("connectfile")
 
 CONNECT_TIMEOUT: Final = 10.0
 READ_TIMEOUT: Final = 60.0
-RETRIES: Final = 3
-RETRY_STATUSES: Final = frozenset({502, 503, 504})
 IDEMPOTENT: Final = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 MANIFEST_NAMES: Final = frozenset({"manifest.json", "./manifest.json"})
 MAX_MANIFEST_BYTES: Final = 16 * 1024 * 1024
@@ -43,6 +42,7 @@ class ConnectClient:
         read_timeout: float = READ_TIMEOUT,
         retries: int = RETRIES,
         backoff: float = 0.5,
+        deploy_settle: float = DEPLOY_SETTLE,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.server_url = server_url.rstrip("/")
@@ -51,6 +51,7 @@ class ConnectClient:
         self.read_timeout = read_timeout
         self.retries = retries
         self.backoff = backoff
+        self.deploy_settle = deploy_settle
         self._sleep = sleep
 
     def __repr__(self) -> str:
@@ -75,6 +76,7 @@ class ConnectClient:
         attempts = 1 + self.retries
         for attempt in range(attempts):
             last = attempt == attempts - 1
+            response = None
             try:
                 response = self.session.request(method, url, timeout=timeout, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as exc:
@@ -93,7 +95,7 @@ class ConnectClient:
                     return response
                 else:
                     raise api_error(method, path, response)
-            self._sleep(self.backoff * (2**attempt))
+            self._sleep(delay(attempt, self.backoff, response))
         raise AssertionError("unreachable")  # the loop always returns or raises
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -145,11 +147,10 @@ class ConnectClient:
             try:
                 return _obj(self._json("POST", "/v1/content", json=dict(fields)))
             except ConnectApiError as exc:
-                lost = exc.status == 0 or exc.status in RETRY_STATUSES
-                if not lost or attempt == self.retries or not name:
+                if not is_lost(exc) or attempt == self.retries or not name:
                     raise
                 log.debug("POST /v1/content: %s; looking %r up before retrying", exc, name)
-            self._sleep(self.backoff * (2**attempt))
+            self._sleep(delay(attempt, self.backoff))
             found = self.find_content(name, owner_guid)
             if found is not None:
                 return found
@@ -172,27 +173,88 @@ class ConnectClient:
     # -- bundles, deploys, tasks -----------------------------------------------------------
 
     def upload_bundle(self, guid: str, path: Path, md5_hex: str) -> str:
-        """Stream the tar.gz at `path` from disk; return the new bundle id."""
+        """Stream the tar.gz at `path` from disk; return the new bundle id.
+
+        An upload whose answer was lost is looked for among the content's bundles (by the
+        archive's MD5) before it is sent again, so a retry does not leave a twin behind.
+        """
         checksum = base64.b64encode(bytes.fromhex(md5_hex)).decode("ascii")
         headers = {
             "Content-Type": "application/gzip",
             "Content-Length": str(path.stat().st_size),
             "X-Content-Checksum": checksum,
         }
-        with path.open("rb") as body:
-            bundle = _obj(self._json(
-                "POST", f"/v1/content/{_seg(guid)}/bundles", data=body, headers=headers
-            ))
-        return str(bundle["id"])
+        url = f"/v1/content/{_seg(guid)}/bundles"
+        for attempt in range(1 + self.retries):
+            try:
+                with path.open("rb") as body:
+                    return str(_obj(self._json("POST", url, data=body, headers=headers))["id"])
+            except ConnectApiError as exc:
+                if not is_lost(exc) or attempt == self.retries:
+                    raise
+                log.debug("POST %s: %s; looking for the bundle before retrying", url, exc)
+            self._sleep(delay(attempt, self.backoff))
+            found = self._bundle_with_md5(guid, md5_hex)
+            if found is not None:
+                return found
+        raise AssertionError("unreachable")
 
-    def deploy(self, guid: str, bundle_id: str, *, activate: bool = True) -> str:
+    def _bundle_with_md5(self, guid: str, md5_hex: str) -> str | None:
+        bundles: Any = self._json("GET", f"/v1/content/{_seg(guid)}/bundles")
+        for bundle in reversed(bundles if isinstance(bundles, list) else []):
+            metadata: Any = bundle.get("metadata") if isinstance(bundle, dict) else None
+            if isinstance(metadata, dict) and metadata.get("archive_md5") == md5_hex:
+                return str(bundle["id"])
+        return None
+
+    def deploy(self, guid: str, bundle_id: str, *, activate: bool = True) -> str | None:
         """Start deploying `bundle_id`; return the task id. `activate` is sent only when
-        false, because servers older than 2025.06 reject the unknown field."""
+        false, because servers older than 2025.06 reject the unknown field.
+
+        A deploy whose answer was lost is never simply sent again: the content is read
+        until its active bundle is this one (for a draft, `activate=False`: until the bundle
+        says which Python it was built with, connect-api.md §5.2), and None is returned
+        (deployed, no task to follow); if `deploy_settle` seconds pass without that, the
+        first deploy never started and it is sent again.
+        """
         body: dict[str, Any] = {"bundle_id": bundle_id}
         if not activate:
             body["activate"] = False
-        answer = _obj(self._json("POST", f"/v1/content/{_seg(guid)}/deploy", json=body))
-        return str(answer["task_id"])
+        url = f"/v1/content/{_seg(guid)}/deploy"
+        for attempt in range(1 + self.retries):
+            try:
+                return str(_obj(self._json("POST", url, json=body))["task_id"])
+            except ConnectApiError as exc:
+                if not is_lost(exc) or attempt == self.retries:
+                    raise
+                # Not sent at all, or Connect's own error body (a 503 while it starts up):
+                # no deploy began. A gateway's 5xx or a dropped answer may hide one that did.
+                if isinstance(exc, ServerUnreachable):
+                    maybe_started = exc.kind.sent
+                else:
+                    maybe_started = exc.code is None
+                log.debug("POST %s: %s; reading the content before retrying", url, exc)
+            if not maybe_started:
+                self._sleep(delay(attempt, self.backoff))
+            elif self._settled_on(guid, bundle_id, activate):
+                return None
+        raise AssertionError("unreachable")
+
+    def _settled_on(self, guid: str, bundle_id: str, activate: bool) -> bool:
+        """Whether the content's active bundle becomes `bundle_id` within deploy_settle s."""
+        deadline = time.monotonic() + self.deploy_settle
+        while True:
+            if activate:
+                content = self.get_content(guid)
+                if content is not None and str(content.get("bundle_id")) == bundle_id:
+                    return True
+            else:
+                path = f"/v1/content/{_seg(guid)}/bundles/{_seg(bundle_id)}"
+                if _obj(self._json("GET", path)).get("py_version") is not None:
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            self._sleep(min(1.0, self.deploy_settle))
 
     def get_task(self, task_id: str, *, first: int = 0, wait: int = 0) -> dict[str, Any]:
         return _obj(self._json(

@@ -24,6 +24,7 @@ from connectfile.config.model import (
 )
 from connectfile.errors import ConnectApiError, UsageError
 from connectfile.files.atomic import write_atomic
+from connectfile.remote import retry
 from connectfile.remote.client import ConnectClient, NotConnect, ServerUnreachable, make_session
 from connectfile.remote.diagnose import Wire
 from connectfile.remote.lookup import find_existing
@@ -133,17 +134,23 @@ def version_tuple(version: str) -> tuple[int, ...]:
 
 @contextmanager
 def open_target(
-    project: Project, target_name: str | None, *, environ: Mapping[str, str] | None = None
+    project: Project, target_name: str | None, *, environ: Mapping[str, str] | None = None,
+    retries: int | None = None,
 ) -> Iterator[TargetSession]:
-    """Resolve and open a target; a `local` target starts (and afterwards stops) the emulator."""
+    """Resolve and open a target; a `local` target starts (and afterwards stops) the emulator.
+
+    `retries` (else CONNECTFILE_RETRIES, else 3) bounds how often a request that failed in a
+    transient way is sent again.
+    """
     env = os.environ if environ is None else environ
+    tries = retry.from_environment(retries, env)
     target = resolve_target(project, target_name)
     if target.is_local:
         from connectfile.remote.local import local_data_dir, start_local
 
         emulator = start_local(project.root, target.name)
         try:
-            opened = _connect(target, emulator.url, emulator.api_key, project.root)
+            opened = _connect(target, emulator.url, emulator.api_key, project.root, tries)
             yield replace(opened, local_dir=local_data_dir(target.name))
         finally:
             emulator.stop()
@@ -162,16 +169,18 @@ def open_target(
             f"target {target.name!r} needs an API key: set the environment variable "
             f"{target.api_key_env}"
         )
-    yield _connect(target, server, api_key, project.root)
+    yield _connect(target, server, api_key, project.root, tries)
 
 
-def _connect(target: Target, server: str, api_key: str, root: Path) -> TargetSession:
+def _connect(
+    target: Target, server: str, api_key: str, root: Path, tries: tuple[int, float]
+) -> TargetSession:
     url = normalize_server_url(server)
     note = url_note(server, url)
     if note is not None:
         log.info("note: target %r: %s", target.name, note)
     session = make_session(api_key, ca_bundle=_ca_bundle(target, root), insecure=target.insecure)
-    client = ConnectClient(url, session=session)
+    client = ConnectClient(url, session=session, retries=tries[0], deploy_settle=tries[1])
     try:
         user = client.current_user()
         settings = client.server_settings()
