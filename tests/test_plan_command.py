@@ -107,7 +107,7 @@ def test_one_edited_file_plans_exactly_that_app_and_file(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     apply(capsys)
-    (project / "apps" / "web" / "app.py").write_text("# edited\n")
+    (project / "apps" / "web" / "app.py").write_text("# edited\napp = 1\n")
     code, out, _ = run(capsys, "plan", "--detailed-exitcode", "--json")
     assert code == 2
     doc = json.loads(out)

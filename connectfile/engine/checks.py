@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from connectfile.bundle import requirements
 from connectfile.config.locate import key_location, key_path
@@ -210,13 +210,27 @@ class RemoteFacts:
     wanted_python: Mapping[str, tuple[str, str]]  # app key -> (version, where it came from)
     existing: Mapping[str, Mapping[str, object] | None]  # app key -> content with its name/guid
     missing_guids: frozenset[str]  # keys of apps whose pinned guid is not on the server
+    server_version: str = ""  # "" when the server did not say
+    vanities: Mapping[str, str] | None = None  # vanity path -> content guid; None: not readable
 
 
-def check_remote(project: Project, facts: RemoteFacts) -> tuple[Issue, ...]:
-    """Problems deploying would meet on the server: Python versions, pinned guids, app modes."""
+# App modes newer than the oldest Connect supported, with the release that added them
+# (reference/connect-api.md §4.6 for Gradio; issue #12 for Panel, which the emulator mirrors).
+APP_MODE_SINCE: Final[Mapping[str, tuple[int, int]]] = {
+    "python-gradio": (2024, 12), "python-panel": (2025, 11),
+}
+
+
+def check_remote(project: Project, facts: RemoteFacts, apps: Collection[str] | None = None,
+                 *, mode_changes: bool = True) -> tuple[Issue, ...]:
+    """Problems deploying would meet on the server: Python versions, pinned guids, app modes
+    (changed, or too new for the server's version), vanity URLs taken; `apps` limits the
+    check to those keys; a plan shows mode changes itself (`mode_changes=False`)."""
     issues: list[Issue] = []
     offered = sorted({_minor(v) for v in facts.python_versions}, key=_version_key)
     for app in project.apps_for(facts.target):
+        if apps is not None and app.key not in apps:
+            continue
         def issue(key: str, message: str, app: App = app) -> None:
             issues.append(Issue.at(key_location(project, app.key, key, facts.target), message))
 
@@ -228,8 +242,19 @@ def check_remote(project: Project, facts: RemoteFacts) -> tuple[Issue, ...]:
             issue("python", f"Python {_minor(wanted[0])} (from {wanted[1]}) is not installed on "
                             f"{facts.server} (it offers {', '.join(offered)}; set python "
                             "to one of them)")
+        since = APP_MODE_SINCE.get(app.app_mode)
+        if since and facts.server_version and _version_key(facts.server_version)[:2] < since:
+            issue("type", f'type = "{app.type}" needs Connect {since[0]}.{since[1]:02d} or '
+                          f"later; {facts.server} runs {facts.server_version}")
         content = facts.existing.get(app.key)
-        mode = content.get("app_mode") if content else None
+        if app.vanity_url and facts.vanities:
+            taken = _vanity_taken(app.vanity_url, facts.vanities,
+                                  str(content.get("guid")) if content else None)
+            if taken:
+                issue("vanity_url", f"vanity URL {app.vanity_url!r} conflicts with {taken[0]!r}, "
+                                    f"used by content {taken[1]} on {facts.server} (choose "
+                                    "another path)")
+        mode = content.get("app_mode") if content and mode_changes else None
         if isinstance(mode, str) and mode not in ("unknown", "", app.app_mode):
             # Found through the record, the content may still carry the name it had then.
             name = (content.get("name") if content else None) or app.name
@@ -237,6 +262,17 @@ def check_remote(project: Project, facts: RemoteFacts) -> tuple[Issue, ...]:
                           f"and Connect cannot change it to {app.app_mode} (use another name, "
                           "or delete that content)")
     return tuple(issues)
+
+
+def _vanity_taken(wanted: str, vanities: Mapping[str, str],
+                  own: str | None) -> tuple[str, str] | None:
+    """The (path, guid) of another content's vanity equal to, above or below `wanted`."""
+    mine = "/" + wanted.strip("/") + "/"
+    for path, guid in sorted(vanities.items()):
+        theirs = "/" + path.strip("/") + "/"
+        if guid != own and (mine.startswith(theirs) or theirs.startswith(mine)):
+            return path, guid
+    return None
 
 
 def _minor(version: str) -> str:

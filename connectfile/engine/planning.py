@@ -12,6 +12,7 @@ from typing import Final
 from connectfile.bundle.prepare import prepare
 from connectfile.bundle.prepared import LocalApp
 from connectfile.config.model import App, Project
+from connectfile.engine.preflight import check_offline, check_online
 from connectfile.engine.secrets import check_secrets
 from connectfile.errors import UsageError
 from connectfile.plans.diff import (
@@ -52,7 +53,9 @@ def plan_target(
     """The plan for the selected apps (all when `apps` is empty) and what apply needs with it."""
     target = session.target.name
     selected = select_apps(project, target, apps)
-    check_secrets(project, selected, os.environ if environ is None else environ, target=target)
+    env = os.environ if environ is None else environ
+    check_secrets(project, selected, env, target=target)
+    check_offline(project, selected, env)
     record = load_record(project.root, target, server=session.record_server)
     with ThreadPoolExecutor(max_workers=_readers(selected)) as pool:
         # Connect is read while the files are walked and hashed: the reads mostly wait on
@@ -69,6 +72,7 @@ def plan_target(
                 future.cancel()
             raise
         deployed = [future.result() for future in reads]
+    check_online(project, session, selected, deployed)
     plan = _diff(project, session, selected=selected, record=record, locals_=locals_,
                  deployed=deployed, resend_secrets=resend_secrets)
     return Planned(plan=plan, prepared=locals_, record=record)

@@ -299,6 +299,16 @@ class ConnectClient:
             return None
         return str(_obj(response.json()).get("path") or "") or None
 
+    def list_vanities(self) -> dict[str, str] | None:
+        """Every vanity path and its content guid; None when this key may not list them
+        (GET /v1/vanities is for administrators, connect-api.md §9)."""
+        response = self._send("GET", "/v1/vanities", ok=lambda r: r.status_code in (403, 404))
+        if response.status_code in (403, 404):
+            return None
+        items = response.json()
+        return {str(v.get("path")): str(v.get("content_guid")) for v in items
+                if isinstance(v, dict) and v.get("path")} if isinstance(items, list) else None
+
     def set_vanity(self, guid: str, vanity_path: str) -> str:
         body = {"path": vanity_path, "force": False}
         answer = _obj(self._json("PUT", f"/v1/content/{_seg(guid)}/vanity", json=body))

@@ -1,0 +1,61 @@
+"""What plan and apply check before diffing: validate's offline checks for the selected apps,
+then what the server would reject (Python installations, app modes its version knows, vanity
+URLs taken) from facts the plan reads anyway, plus one or two GETs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from connectfile.bundle import python as pyenv
+from connectfile.config.model import App, Project
+from connectfile.engine.checks import RemoteFacts, check_project, check_remote
+from connectfile.engine.validation import DiskView
+from connectfile.errors import ConfigError, Issue
+from connectfile.remote.state import DeployedApp
+from connectfile.remote.target import TargetSession
+
+
+def check_offline(project: Project, selected: Sequence[App], environ: Mapping[str, str]) -> None:
+    """Raise ConfigError with every issue `validate` would report for the selected apps."""
+    report = check_project(project, DiskView(project.root), environ)
+    keys = {a.key for a in selected}
+    issues = [i for i in report.errors if _concerns(i, keys)]
+    if issues:
+        raise ConfigError(issues)
+
+
+def check_online(
+    project: Project,
+    session: TargetSession,
+    selected: Sequence[App],
+    deployed: Sequence[DeployedApp | None],
+) -> None:
+    """Raise ConfigError when the server would refuse a selected app (see the module doc)."""
+    client = session.client
+    wanted: dict[str, tuple[str, str]] = {}
+    for app in selected:
+        if app.python or (project.root / app.path / ".python-version").is_file():
+            info = pyenv.resolve_python(app, project.root / app.path, python=None)
+            wanted[app.key] = (info.version, info.source)
+    versions: tuple[str, ...] = ()
+    if wanted:
+        installations = client.python_settings().get("installations")
+        versions = tuple(str(i.get("version")) for i in installations or ()
+                         if isinstance(i, dict) and i.get("version"))
+    vanities = client.list_vanities() if any(a.vanity_url for a in selected) else None
+    existing = {app.key: {"guid": remote.guid, "name": remote.name} if remote else None
+                for app, remote in zip(selected, deployed, strict=True)}
+    facts = RemoteFacts(target=session.target.name, server=session.server_url,
+                        python_versions=versions, wanted_python=wanted, existing=existing,
+                        missing_guids=frozenset(), server_version=session.server_version,
+                        vanities=vanities)
+    issues = check_remote(project, facts, {a.key for a in selected}, mode_changes=False)
+    if issues:
+        raise ConfigError(issues)
+
+
+def _concerns(issue: Issue, keys: set[str]) -> bool:
+    """True unless the issue is about an app that was not selected."""
+    if not issue.path.startswith("apps."):
+        return True
+    return issue.path.split(".")[1] in keys
