@@ -122,3 +122,15 @@ def test_lockfile_from_2025_12(at: object) -> None:
     assert r.status_code == 200
     assert r.headers["Generated-By"].startswith("connect; python=3.11")
     assert r.text == app_files()["requirements.txt"].decode()
+
+
+def test_posit_sdk_reads_the_lockfile_at_2025_12(at: object) -> None:
+    connect = pytest.importorskip("posit.connect", reason="posit-sdk comes with the test extra")
+    new = at("2025.12.0")  # type: ignore[operator]
+    guid = new.create(name="sdk-lock")["guid"]
+    assert new.deploy(new.emu, guid, new.upload(guid))["code"] == 0  # type: ignore[attr-defined]
+    emu = new.emu  # type: ignore[attr-defined]
+    client = connect.Client(emu.url, emu.api_key)  # the SDK holds it weakly: keep a name
+    item = client.content.get(guid)
+    lock = item.get_lockfile()
+    assert "flask==3.0.3" in lock.text and lock.python_version.startswith("3.11")
