@@ -16,8 +16,8 @@ from connectfile.engine.saved import check_saved, prepare_saved
 from connectfile.errors import UsageError
 from connectfile.plans.saved import load_plan
 from connectfile.plans.values import Plan
-from connectfile.remote.records import load_record, save_record
-from connectfile.remote.target import open_target
+from connectfile.remote.records import cache_dir, load_record, save_record
+from connectfile.remote.target import open_target, remember_manifest
 from connectfile.views.apply_text import EventPrinter, outcome_json, print_summary
 from connectfile.views.plan_markdown import render_apply_markdown, render_markdown
 from connectfile.views.plan_text import render_plan
@@ -84,6 +84,9 @@ def run(
             on_event=EventPrinter(sys.stderr),
             supports_drafts=session.supports_drafts,
             parallelism=parallelism,
+            uploaded=lambda key, guid, bundle_id: remember_manifest(
+                cache_dir(project.root, session.target.name), guid, bundle_id,
+                locals_[key].manifest),
         ))
     if markdown is not None:
         write_markdown(markdown, render_apply_markdown(plan, result))

@@ -7,7 +7,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -46,6 +46,8 @@ class ConnectAPI(Protocol):
 
 # Writes app `key`'s bundle to `out` (a .tar.gz path) and returns its MD5 as hex.
 BundleWriter = Callable[[str, Path], str]
+# Called with (app key, guid, bundle id) once a bundle is on the server.
+Uploaded = Callable[[str, str, str], None]
 
 
 class EventKind(str, enum.Enum):
@@ -106,6 +108,7 @@ class ApplyContext:
     on_event: Callable[[Event], None]
     supports_drafts: bool = False
     parallelism: int = 4
+    uploaded: Uploaded | None = None  # e.g. to fill the manifest cache (no download next plan)
     task_wait: int = TASK_WAIT
     task_timeout: float = TASK_TIMEOUT
 
@@ -121,9 +124,9 @@ class TaskFailed(DeployError):
 def apply_plan(plan: Plan, ctx: ApplyContext) -> ApplyResult:
     """Check the whole plan first (nothing changes if any check fails), then apply it."""
     check_secrets(plan, ctx)
-    check_fresh(plan, ctx)
     runner = _Runner(ctx)
     with ThreadPoolExecutor(max_workers=max(1, ctx.parallelism)) as pool:
+        check_fresh(plan, ctx, pool)  # one look-up per app: as parallel as the apply itself
         outcomes = tuple(pool.map(runner.run, plan.apps))
     return ApplyResult(outcomes=outcomes, record=runner.record)
 
@@ -140,15 +143,19 @@ def check_secrets(plan: Plan, ctx: ApplyContext) -> None:
                           only={a.key: a.env.secrets for a in acting})
 
 
-def check_fresh(plan: Plan, ctx: ApplyContext) -> None:
-    """Refuse the plan (StalePlanError, nothing changed) if the files or the server moved."""
+def check_fresh(plan: Plan, ctx: ApplyContext, pool: Executor | None = None) -> None:
+    """Refuse the plan (StalePlanError, nothing changed) if the files or the server moved.
+
+    The per-app server look-ups run on `pool` when given (concurrently), else one by one.
+    """
     reasons: list[str] = []
     for a in plan.apps:
         now = ctx.local_digests.get(a.key)
         if now is not None and a.manifest_digest and now != a.manifest_digest:
             reasons.append(f"{a.key}: its files or manifest changed since the plan was made")
-    for a in _acting(plan):
-        reason = _server_moved(a, ctx)
+    acting = _acting(plan)
+    look = (pool.map if pool is not None else map)(lambda a: _server_moved(a, ctx), acting)
+    for a, reason in zip(acting, look, strict=True):
         if reason:
             reasons.append(f"{a.key}: {reason}")
     if reasons:
@@ -283,6 +290,8 @@ class _Runner:
             self.emit(a.key, EventKind.STEP, f"uploading bundle ({a.file_count} files, "
                       f"{size} bytes)")
             bundle_id = ctx.api.upload_bundle(guid, path, md5)
+        if ctx.uploaded is not None:
+            ctx.uploaded(a.key, guid, bundle_id)
         try:
             self._activate(a, guid, bundle_id, previous)
         except TaskFailed as exc:

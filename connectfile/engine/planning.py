@@ -26,8 +26,11 @@ from connectfile.plans.values import Plan
 from connectfile.remote.records import cache_dir, load_record
 from connectfile.remote.state import DeployedApp, TargetRecord
 from connectfile.remote.target import TargetSession, read_deployed
+from connectfile.remote.tls import CONNECTIONS
 
-READERS: Final = 8  # concurrent reads of deployed state; each app costs 3-4 small requests
+# Concurrent reads of deployed state (1-3 small requests per app): enough that the reads
+# of a big monorepo take a round trip or two, and finish while the files are walked.
+READERS: Final = CONNECTIONS
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -182,8 +183,7 @@ def _connect(
     session = make_session(api_key, ca_bundle=_ca_bundle(target, root), insecure=target.insecure)
     client = ConnectClient(url, session=session, retries=tries[0], deploy_settle=tries[1])
     try:
-        user = client.current_user()
-        settings = client.server_settings()
+        user, settings = _whoami(client)
     except ServerUnreachable as exc:
         raise UsageError(f"target {target.name!r}: {exc} ({_fix(target, exc.kind)})") \
             from None
@@ -208,6 +208,17 @@ def _connect(
         username=str(user.get("username") or ""),
         server_version=str(settings.get("version") or ""),
     )
+
+
+def _whoami(client: ConnectClient) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The key's user and the server settings, read together: one round trip, not two.
+
+    The user's answer is looked at first, so its error (a refused key) is the one reported.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        settings = pool.submit(client.server_settings)
+        user = client.current_user()
+        return user, settings.result()
 
 
 def _ca_bundle(target: Target, root: Path) -> Path | str | None:
@@ -290,9 +301,7 @@ def cached_manifest(
     client: ConnectClient, guid: str, bundle_id: str, cache_dir: Path
 ) -> dict[str, Any] | None:
     """A bundle's manifest.json; bundles never change, so one download per bundle id."""
-    # The names come from the server: keep them to one plain file name inside the cache.
-    path = cache_dir / re.sub(r"[^A-Za-z0-9_-]", "_", f"{guid}-{bundle_id}")[:200]
-    path = path.with_name(path.name + ".json")
+    path = _manifest_path(cache_dir, guid, bundle_id)
     try:
         cached = json.loads(path.read_text("utf-8"))
         if isinstance(cached, dict):
@@ -304,6 +313,26 @@ def cached_manifest(
         log.warning("ignoring the damaged manifest cache %s (it is downloaded again)", path)
     manifest = client.download_bundle_manifest(guid, bundle_id)
     if manifest is not None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps(manifest, sort_keys=True).encode("utf-8"))
+        remember_manifest(cache_dir, guid, bundle_id, manifest)
     return manifest
+
+
+def remember_manifest(
+    cache_dir: Path, guid: str, bundle_id: str, manifest: Mapping[str, Any]
+) -> None:
+    """Cache the manifest of a bundle this run uploaded, so the next plan need not download it.
+
+    Never fails: without the entry the next plan just downloads the manifest.
+    """
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(_manifest_path(cache_dir, guid, bundle_id),
+                     json.dumps(manifest, sort_keys=True).encode("utf-8"))
+    except OSError as exc:
+        log.debug("manifest cache not written: %s", exc)
+
+
+def _manifest_path(cache_dir: Path, guid: str, bundle_id: str) -> Path:
+    # The names come from the server: keep them to one plain file name inside the cache.
+    path = cache_dir / re.sub(r"[^A-Za-z0-9_-]", "_", f"{guid}-{bundle_id}")[:200]
+    return path.with_name(path.name + ".json")

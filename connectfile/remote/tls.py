@@ -17,6 +17,9 @@ from connectfile import __version__
 log = logging.getLogger("connectfile")
 
 SYSTEM: Final = "system"  # `ca_bundle = "system"`: the operating system's trust store
+# Connections kept open per host; plan reads this many apps at once (requests keeps 10,
+# and drops the connections of any further concurrent requests with a warning).
+CONNECTIONS: Final = 32
 
 
 class KeyAuth(AuthBase):
@@ -55,7 +58,7 @@ class _SystemTrustAdapter(HTTPAdapter):
         import truststore  # lazily: only targets with ca_bundle = "system" need it
 
         self._context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        super().__init__()
+        super().__init__(pool_maxsize=CONNECTIONS)
 
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: Any, cert: Any = None
@@ -87,6 +90,8 @@ def make_session(
     """
     pinned = insecure or ca_bundle is not None
     session: requests.Session = _PinnedSession() if pinned else requests.Session()
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, HTTPAdapter(pool_maxsize=CONNECTIONS))
     session.auth = KeyAuth(api_key)
     session.headers["User-Agent"] = f"connectfile/{__version__}"
     session.headers["Accept"] = "application/json"
