@@ -1,9 +1,9 @@
 """One-stop local view of an app: its files, manifest and digest, ready to bundle (edge).
 
 `prepare(project, app)` is what plan, apply, `manifest` and `bundle` call. It chooses the
-files (`connectfile.selection` rules walked by `connectfile.workspace`), resolves the
-Python version and requirements (`connectfile.pyenv`), hashes every file by streaming and
-builds the manifest bytes (`connectfile.manifest`). `select_files` and `explain` are the
+files (`files.selection` rules walked by `files.walk`), resolves the
+Python version and requirements (`bundle.python`), hashes every file by streaming and
+builds the manifest bytes (`bundle.manifest`). `select_files` and `explain` are the
 cheaper halves used by `connectfile files`.
 """
 

@@ -11,7 +11,7 @@ last include pattern matching it (or one of its directories) is not a `!` patter
 excludes then still apply, and the entrypoint, requirements and extra files are bundled
 whatever either list says.
 
-The walker (`connectfile.workspace`) asks `Rules.check_dir` before descending into a
+The walker (`files.walk`) asks `Rules.check_dir` before descending into a
 directory and `Rules.check_file` for each file; `Rules.explain` answers the same question
 for any single path, so `connectfile files --why` and the walk can never disagree.
 """
