@@ -12,13 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from connectfile import __version__
-from connectfile.errors import ConnectfileError, printable
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_CHANGES = 2
-EXIT_BUG = 3
-EXIT_INTERRUPTED = 130
+from connectfile.errors import ConnectfileError, ExitCode, printable
 
 log = logging.getLogger("connectfile")
 
@@ -28,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+        self.exit(ExitCode.ERROR, f"{self.prog}: error: {message}\n")
 
 
 class _Formatter(logging.Formatter):
@@ -263,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ns = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
-        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_ERROR
+        return int(exc.code or 0) if not isinstance(exc.code, str) else ExitCode.ERROR
     _setup_logging(ns.verbose)
     color = use_color(ns.no_color)
     try:
@@ -271,11 +265,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConnectfileError as exc:
         # Messages quote keys, paths and server answers: never let those drive the terminal.
         print(printable(format_error(exc), newlines=True), file=sys.stderr)
-        return EXIT_ERROR
+        return ExitCode.ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except Exception:  # the one place a bug is caught: say so, show the traceback, exit 3
         print("connectfile: unexpected error (this is a bug, please report it):", file=sys.stderr)
         traceback.print_exc()
-        return EXIT_BUG
+        return ExitCode.BUG

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import IntEnum
+from typing import Final
 
 # Characters a terminal acts on or shows as a line break: C0/C1 controls, DEL, Unicode line and
 # paragraph separators, bidi overrides. A key holding one could clear the screen or forge lines.
@@ -22,6 +24,26 @@ def printable(text: str, *, newlines: bool = False) -> str:
         return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
     return _UNSAFE.sub(escape, text)
+
+
+class ExitCode(IntEnum):
+    """The process exit codes; EXIT_MEANINGS says what each means (the README's table)."""
+
+    OK = 0
+    ERROR = 1  # every ConnectfileError, and usage errors (never 2)
+    CHANGES = 2
+    BUG = 3
+    INTERRUPTED = 130
+
+
+EXIT_MEANINGS: Final[dict[ExitCode, str]] = {
+    ExitCode.OK: "success, or no changes",
+    ExitCode.ERROR: "error: bad config, bad flags (usage errors exit 1, never 2), API error, "
+                    "failed deploy, stale plan",
+    ExitCode.CHANGES: "changes present (`plan --detailed-exitcode` only)",
+    ExitCode.BUG: "internal bug (a traceback is printed; please report it)",
+    ExitCode.INTERRUPTED: "interrupted",
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from connectfile.cli import format_error, main
-from connectfile.errors import ConfigError, Issue, Location, SelectionError, UsageError
+from connectfile.errors import (
+    EXIT_MEANINGS,
+    ConfigError,
+    ExitCode,
+    Issue,
+    Location,
+    SelectionError,
+    UsageError,
+)
 
 
 def test_usage_error_exits_1_not_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,3 +50,19 @@ def test_no_message_in_the_product_hard_codes_the_prefix() -> None:
         if re.search(r"""\bf?["']error: """, line) and path.name != "cli.py"
     ]
     assert offenders == []
+
+
+def test_the_readme_exit_code_table_is_the_one_in_errors() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    section = readme.split("\n## Exit codes\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("|").split("|", 1) for line in section.splitlines()
+            if re.match(r"\| \d+ \|", line)]
+    assert {int(code): meaning.strip(" |") for code, meaning in rows} == {
+        int(code): meaning for code, meaning in EXIT_MEANINGS.items()}
+    assert set(ExitCode) == set(EXIT_MEANINGS)
+
+
+def test_exit_codes_come_from_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == ExitCode.OK
+    assert main(["plan", "--bogus"]) == ExitCode.ERROR
+    capsys.readouterr()

@@ -13,7 +13,7 @@ from connectfile.commands.common import load, local_note, write_markdown
 from connectfile.engine.executor import ApplyContext, apply_plan
 from connectfile.engine.planning import plan_target
 from connectfile.engine.saved import check_saved, prepare_saved
-from connectfile.errors import UsageError
+from connectfile.errors import ExitCode, UsageError
 from connectfile.plans.saved import load_plan
 from connectfile.plans.values import Plan
 from connectfile.remote.records import cache_dir, load_record, save_record
@@ -94,7 +94,7 @@ def run(
         print(json.dumps(outcome_json(plan, result), indent=2))
     else:
         print_summary(result, sys.stdout, sys.stderr, note)
-    return 0 if result.ok else 1
+    return ExitCode.OK if result.ok else ExitCode.ERROR
 
 
 def _check_flags(saved: Plan, planfile: Path | None, target: str | None,

@@ -14,6 +14,7 @@ from connectfile.bundle.manifest import MANIFEST_NAME, differences
 from connectfile.bundle.prepare import find_app, prepare
 from connectfile.bundle.prepared import LocalApp
 from connectfile.commands.common import load
+from connectfile.errors import ExitCode
 from connectfile.files.atomic import write_atomic
 
 log = logging.getLogger("connectfile")
@@ -52,8 +53,8 @@ def run(
     if stale:
         log.error("%d manifest%s stale; run `connectfile manifest` and commit the result",
                   stale, " is" if stale == 1 else "s are")
-        return 1
-    return 0
+        return ExitCode.ERROR
+    return ExitCode.OK
 
 
 def _shown(local: LocalApp, name: str = MANIFEST_NAME) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from connectfile.commands.common import load, local_note, write_markdown
 from connectfile.engine.planning import plan_target
+from connectfile.errors import ExitCode
 from connectfile.plans.saved import save_plan
 from connectfile.plans.values import Action
 from connectfile.remote.target import open_target
@@ -15,11 +16,6 @@ from connectfile.views.plan_markdown import render_markdown
 from connectfile.views.plan_text import render_json, render_plan
 
 log = logging.getLogger("connectfile")
-
-EXIT_OK = 0
-EXIT_REFUSED = 1
-EXIT_CHANGES = 2
-
 
 def run(
     *,
@@ -55,5 +51,5 @@ def run(
     if plan.count(Action.REFUSED):
         refused = ", ".join(a.key for a in plan.apps if a.action is Action.REFUSED)
         log.error("%s cannot be applied as configured (see the plan above)", refused)
-        return EXIT_REFUSED
-    return EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK
+        return ExitCode.ERROR
+    return ExitCode.CHANGES if detailed_exitcode and plan.has_changes else ExitCode.OK
