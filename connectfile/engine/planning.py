@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
@@ -22,7 +22,7 @@ from connectfile.plans.diff import (
     needs_vanity,
     plan_app,
 )
-from connectfile.plans.values import Plan
+from connectfile.plans.values import AppPlan, Plan
 from connectfile.remote.records import cache_dir, load_record
 from connectfile.remote.state import DeployedApp, TargetRecord
 from connectfile.remote.target import TargetSession, read_deployed
@@ -38,7 +38,9 @@ class Planned:
     """A plan and what apply needs to carry it out, so apply reads nothing a second time."""
 
     plan: Plan
-    prepared: Mapping[str, LocalApp]  # app key -> its prepared local state
+    # app key -> prepared local state, for the apps whose plan uploads a bundle (apply's
+    # only use of it); the others' state is dropped as soon as they are diffed.
+    prepared: Mapping[str, LocalApp]
     record: TargetRecord | None  # the deployment record the plan was made against
 
 
@@ -61,49 +63,11 @@ def plan_target(
     check_offline(project, selected, env)
     record = load_record(project.root, target, server=session.record_server)
     with ThreadPoolExecutor(max_workers=_readers(selected)) as pool:
-        # Connect is read while the files are walked and hashed: the reads mostly wait on
-        # the network, the local half mostly on this thread. A local error still wins.
-        reads = [pool.submit(_read, project, session, app, record) for app in selected]
-        try:
-            locals_ = {
-                app.key: prepare(project, app, python=python, force_generate=force_generate,
-                                 skip=skip)
-                for app in selected
-            }
-        except BaseException:
-            for future in reads:
-                future.cancel()
-            raise
-        deployed = [future.result() for future in reads]
+        plans, prepared, deployed = _plan_apps(
+            project, session, selected, record, pool, python=python,
+            force_generate=force_generate, skip=skip, resend_secrets=resend_secrets)
     check_online(project, session, selected, deployed)
-    plan = _diff(project, session, selected=selected, record=record, locals_=locals_,
-                 deployed=deployed, resend_secrets=resend_secrets)
-    return Planned(plan=plan, prepared=locals_, record=record)
-
-
-def _diff(
-    project: Project,
-    session: TargetSession,
-    *,
-    selected: Sequence[App],
-    record: TargetRecord | None,
-    locals_: Mapping[str, LocalApp],
-    deployed: Sequence[DeployedApp | None],
-    resend_secrets: bool,
-) -> Plan:
-    """Diff each selected app's prepared local state against what Connect runs (in order)."""
-    target = session.target.name
-    plans = [
-        plan_app(
-            app,
-            locals_[app.key],
-            remote,
-            record.apps.get(app.key) if record else None,
-            resend_secrets=resend_secrets,
-        )
-        for app, remote in zip(selected, deployed, strict=True)
-    ]
-    return build_plan(
+    plan = build_plan(
         target=target,
         # A local target's URL has this run's random port; the plan names it "local".
         server=session.record_server,
@@ -112,6 +76,65 @@ def _diff(
         record=record,
         config_digest=config_digest(project),
     )
+    return Planned(plan=plan, prepared=prepared, record=record)
+
+
+def _plan_apps(
+    project: Project,
+    session: TargetSession,
+    selected: Sequence[App],
+    record: TargetRecord | None,
+    pool: ThreadPoolExecutor,
+    *,
+    python: str | None,
+    force_generate: bool,
+    skip: Collection[Path],
+    resend_secrets: bool,
+) -> tuple[list[AppPlan], dict[str, LocalApp], list[DeployedApp | None]]:
+    """Each app's plan, the prepared state of those that upload a bundle, and what Connect
+    runs for each (without its manifest).
+
+    Connect is read while the files are walked and hashed: the reads mostly wait on the
+    network, the local half mostly on this thread. Each app is diffed as soon as both halves
+    are in, and only what apply needs is kept, so memory does not grow with the monorepo;
+    reads run at most READERS apps ahead. A local error still wins over a failed read.
+    """
+    reads: dict[int, Future[DeployedApp | None]] = {}
+
+    def read(i: int) -> None:
+        if i < len(selected):
+            reads[i] = pool.submit(_read, project, session, selected[i], record)
+
+    for i in range(READERS):
+        read(i)
+    plans: list[AppPlan] = []
+    prepared: dict[str, LocalApp] = {}
+    deployed: list[DeployedApp | None] = []
+    failed: Exception | None = None
+    try:
+        for i, app in enumerate(selected):
+            read(i + READERS)
+            local = prepare(project, app, python=python, force_generate=force_generate,
+                            skip=skip)
+            try:
+                remote = reads.pop(i).result()
+            except Exception as exc:  # reported once every app's files are known good
+                failed = failed or exc
+                continue
+            if failed is not None:
+                continue
+            entry = record.apps.get(app.key) if record else None
+            plans.append(plan_app(app, local, remote, entry, resend_secrets=resend_secrets))
+            if plans[-1].needs_bundle:
+                prepared[app.key] = local
+            deployed.append(None if remote is None else replace(remote, manifest=None))
+    except BaseException:
+        for future in reads.values():
+            future.cancel()
+        raise
+    if failed is not None:
+        raise failed
+    return plans, prepared, deployed
 
 
 def _readers(selected: Sequence[App]) -> int:
