@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parallelism", type=_positive_int, default=4, metavar="N")
     p.add_argument("--json", action="store_true", help="print the outcome as JSON")
     p.add_argument("--resend-secrets", action="store_true", help="send secret values again")
+    p.add_argument("--lock-timeout", type=_seconds, default=300.0, metavar="SECONDS",
+                   help="wait this long for another apply of this project (default 300; "
+                   "0 fails at once)")
     _markdown_flag(p)
     _python_flags(p)
 
@@ -171,6 +174,16 @@ def _target_flags(p: argparse.ArgumentParser) -> None:
                    "CONNECTFILE_RETRIES)")
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text.removesuffix("s"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be at least 0")
+    return value
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -229,7 +242,8 @@ def _dispatch(ns: argparse.Namespace, color: bool) -> int:
                          auto_approve=ns.auto_approve, parallelism=ns.parallelism,
                          as_json=ns.json, color=color, resend_secrets=ns.resend_secrets,
                          force_generate=ns.force_generate, python=ns.python,
-                         markdown=ns.markdown, retries=ns.retries)
+                         markdown=ns.markdown, retries=ns.retries,
+                         lock_timeout=ns.lock_timeout)
     if ns.command == "import":
         from connectfile.commands import import_peers
 

@@ -16,6 +16,7 @@ from connectfile.engine.saved import check_saved, prepare_saved
 from connectfile.errors import ExitCode, UsageError
 from connectfile.plans.saved import load_plan
 from connectfile.plans.values import Plan
+from connectfile.remote.lock import DEFAULT_WAIT, project_lock
 from connectfile.remote.records import cache_dir, load_record, save_record
 from connectfile.remote.target import open_target, remember_manifest
 from connectfile.views.apply_text import EventPrinter, outcome_json, print_summary
@@ -40,13 +41,17 @@ def run(
     python: str | None,
     markdown: Path | None = None,
     retries: int | None = None,
+    lock_timeout: float = DEFAULT_WAIT,
 ) -> int:
     project = load(config)
     saved = load_plan(planfile) if planfile is not None else None
     if saved is not None:
         _check_flags(saved, planfile, target, apps)
         target = saved.target
-    with open_target(project, target, retries=retries) as session:
+    # The record is read, planned from and written under the lock: a run that waited sees
+    # what the one before it deployed and recorded, and keeps its entries.
+    with project_lock(project.root, timeout=lock_timeout), \
+            open_target(project, target, retries=retries) as session:
         if saved is None:
             planned = plan_target(project, session, apps=apps, python=python,
                                   force_generate=force_generate,
