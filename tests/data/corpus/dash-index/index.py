@@ -1,0 +1,5 @@
+from dash import dcc, html
+
+from app import app
+
+app.layout = html.Div([dcc.Location(id='url')])

@@ -1,0 +1,4 @@
+from dash import Dash, html
+
+app = Dash(__name__)
+app.layout = html.Div('uv')

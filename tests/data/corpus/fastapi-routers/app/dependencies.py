@@ -1,0 +1,2 @@
+async def get_token_header():
+    return None

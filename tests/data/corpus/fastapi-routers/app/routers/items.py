@@ -1,0 +1,5 @@
+from fastapi import APIRouter
+
+from ..dependencies import get_token_header
+
+router = APIRouter(prefix='/items')

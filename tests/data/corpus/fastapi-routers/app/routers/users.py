@@ -1,0 +1,8 @@
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get('/users/')
+async def read_users():
+    return [{'username': 'Rick'}]

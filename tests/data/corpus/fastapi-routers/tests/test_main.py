@@ -1,0 +1,5 @@
+from fastapi.testclient import TestClient
+
+from app.main import app
+
+client = TestClient(app)

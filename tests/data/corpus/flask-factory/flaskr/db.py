@@ -1,0 +1,5 @@
+import sqlite3
+
+
+def init_app(app):
+    pass

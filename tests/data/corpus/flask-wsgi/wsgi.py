@@ -1,0 +1,3 @@
+from service import create_app
+
+application = create_app()

@@ -1,0 +1,5 @@
+# shiny_mode: express
+from shiny import ui
+
+ui.h2("Sales")
+ui.markdown("Generated daily.")
