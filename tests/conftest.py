@@ -23,6 +23,9 @@ import pytest
 from connectfile.emulator import Emulator
 from connectfile.emulator.server import STRICT_ENV
 
+# tests/data holds sample apps, some with their own tests/ folders: data, not tests to run.
+collect_ignore = ["data"]
+
 os.environ[STRICT_ENV] = "1"
 
 
