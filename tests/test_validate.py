@@ -144,7 +144,7 @@ def test_online_against_the_local_emulator(tmp_path: Path, capsys: pytest.Captur
     assert main(["validate", "--online"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("connect.toml is valid: 1 app, 1 target; http://127.0.0.1:")
-    assert out.endswith(" (target local) accepts them.\n")
+    assert out.endswith(" (target local) accepts them, as user 'admin'.\n")
 
 
 def test_online_finds_existing_content_through_the_record(

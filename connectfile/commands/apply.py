@@ -88,6 +88,7 @@ def run(
             save_record=lambda r: save_record(project.root, session.target.name, r),
             on_event=EventPrinter(sys.stderr),
             supports_drafts=session.supports_drafts,
+            principal=session.principal,
             parallelism=parallelism,
             uploaded=lambda key, guid, bundle_id: remember_manifest(
                 cache_dir(project.root, session.target.name), guid, bundle_id,

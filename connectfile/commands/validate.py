@@ -32,6 +32,7 @@ def run(*, config: Path | None, online: bool, target: str | None) -> int:
         facts, remote_issues = validate_online(project, target)
         if remote_issues:
             raise ConfigError(remote_issues)
-        summary += f"; {facts.server} (target {facts.target}) accepts them"
+        summary += (f"; {facts.server} (target {facts.target}) accepts them, "
+                    f"as {facts.identity}")
     print(summary + ".")
     return 0

@@ -191,6 +191,8 @@ def _targets(raw: Mapping[str, Any]) -> Iterator[Target]:
             api_key_env=table.get("api_key_env", DEFAULT_API_KEY_ENV),
             ca_bundle=table.get("ca_bundle"),
             insecure=bool(table.get("insecure", False)),
+            auth=table.get("auth", "key"),
+            audience=table.get("audience"),
             default=bool(table.get("default", len(raw) == 1)),
         )
 

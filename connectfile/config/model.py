@@ -137,6 +137,8 @@ class Target:
     ca_bundle: str | None = None  # relative to the project root
     insecure: bool = False
     default: bool = False
+    auth: str = "key"  # "key" | "oidc" (trusted publishing, remote/oidc.py)
+    audience: str | None = None  # OIDC token audience; None: the server URL
 
     @property
     def is_local(self) -> bool:

@@ -27,6 +27,8 @@ def app_role(state: State, caller: dict[str, Any], record: dict[str, Any]) -> st
     """The caller's `app_role`: owner, editor (a collaborator), viewer or none."""
     if record["owner_guid"] == caller["guid"]:
         return "owner"
+    if caller.get("principal") and record["guid"] in caller.get("granted", ()):
+        return "editor"  # trusted publishing grants a principal existing content only
     role = acl_role(state, caller["guid"], record["guid"])
     if role == "owner":
         return "editor"

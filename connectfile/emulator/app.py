@@ -20,6 +20,7 @@ from connectfile.emulator import (
     environment,
     legacy,
     lockfile,
+    oidc,
     pages,
     people,
     permissions,
@@ -43,6 +44,8 @@ _G = "/__api__/v1/groups/<guid>"
 
 ROUTES: list[tuple[str, str, Handler]] = [
     ("/__ping__", "GET", settings.ping),
+    ("/.well-known/oauth-authorization-server", "GET", oidc.discovery),
+    (oidc.TOKEN_PATH, "POST", oidc.token),
     ("/__api__/server_settings", "GET", settings.server_settings),
     ("/__api__/server_settings/applications", "GET", settings.applications),
     ("/__api__/server_settings/scheduler", "GET", settings.scheduler),

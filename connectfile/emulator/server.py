@@ -12,7 +12,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from connectfile.emulator import clock, environment, people, users
+from connectfile.emulator import clock, environment, oidc, people, users
 from connectfile.emulator.app import EmulatorApp
 from connectfile.emulator.context import DEFAULT_VERSION, Settings, default_python_versions
 from connectfile.emulator.faults import Faults
@@ -95,6 +95,19 @@ class Emulator:
             if stored is None:
                 return False
             return stored == environment.value_digest(state, value)  # type: ignore[no-any-return]
+
+    def trust_issuer(self, *, issuer: str, audience: str, public_key_pem: str, subject: str,
+                     content_guids: Sequence[str]) -> None:
+        """Let tokens of `issuer` (RS256, this public key) for `audience` and `subject` be
+        exchanged for a key of a service principal granted `content_guids`."""
+        with self.store.mutate() as state:
+            oidc.trust(state, issuer=issuer, audience=audience, public_key_pem=public_key_pem,
+                       subject=subject, content_guids=list(content_guids))
+
+    def set_token_exchange(self, enabled: bool) -> None:
+        """Whether discovery offers (and the token endpoint accepts) token exchange."""
+        with self.store.mutate() as state:
+            oidc.set_exchange(state, enabled)
 
     def set_user(self, username: str, *, locked: bool | None = None,
                  confirmed: bool | None = None) -> None:

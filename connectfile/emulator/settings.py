@@ -105,7 +105,10 @@ def ping(ctx: Ctx) -> Response:
 
 
 def current_user(ctx: Ctx) -> Response:
-    return json_response(users.user_json(ctx.caller(allow_locked=True)))
+    caller = ctx.caller(allow_locked=True)
+    if caller.get("principal"):
+        raise ApiError(22)  # a service principal has no user (connect-api.md §1.2)
+    return json_response(users.user_json(caller))
 
 
 def get_user(ctx: Ctx, guid: str) -> Response:

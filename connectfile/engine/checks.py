@@ -212,6 +212,7 @@ class RemoteFacts:
     missing_guids: frozenset[str]  # keys of apps whose pinned guid is not on the server
     server_version: str = ""  # "" when the server did not say
     vanities: Mapping[str, str] | None = None  # vanity path -> content guid; None: not readable
+    identity: str = ""  # who the key is: `user 'pat'` or a trusted-publishing principal
 
 
 # App modes newer than the oldest Connect supported, with the release that added them

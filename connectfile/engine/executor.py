@@ -14,7 +14,7 @@ from typing import Any, Final, Protocol
 
 from connectfile.config.model import App, Project
 from connectfile.engine import secrets
-from connectfile.errors import ConnectfileError, DeployError, StalePlanError
+from connectfile.errors import ConnectApiError, ConnectfileError, DeployError, StalePlanError
 from connectfile.plans import marker
 from connectfile.plans.diff import env_digest, settings_digest
 from connectfile.plans.values import Action, AppPlan, Plan
@@ -107,6 +107,7 @@ class ApplyContext:
     save_record: Callable[[TargetRecord], None]
     on_event: Callable[[Event], None]
     supports_drafts: bool = False
+    principal: bool = False  # a trusted-publishing key: settings PATCHes may be refused
     parallelism: int = 4
     uploaded: Uploaded | None = None  # e.g. to fill the manifest cache (no download next plan)
     task_wait: int = TASK_WAIT
@@ -236,7 +237,7 @@ class _Runner:
         elif changed:
             self.emit(a.key, EventKind.STEP, "updating " + ", ".join(sorted(changed)))
             assert guid is not None  # the diff gives every existing app its guid
-            content_url = ctx.api.patch_content(guid, changed).get("content_url") or content_url
+            content_url = self._patch(a, guid, changed).get("content_url") or content_url
         assert guid is not None
         env = self._env_values(a, app)
         if env:
@@ -265,6 +266,20 @@ class _Runner:
         self.emit(a.key, EventKind.DONE, f"{status}: {url}")
         return AppOutcome(key=a.key, action=a.action, status=status, guid=guid, url=url,
                           bundle_id=bundle_id)
+
+    def _patch(self, a: AppPlan, guid: str, changed: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            return self.ctx.api.patch_content(guid, changed)
+        except ConnectApiError as exc:
+            if not (self.ctx.principal and exc.status == 403):
+                raise
+            # rsconnect-python #835/#836: a title PATCH broke trusted publishing.
+            keys = ", ".join(f"apps.{a.key}.{k}" for k in sorted(changed))
+            raise DeployError(
+                f"Connect refused to change {keys} (HTTP 403, code {exc.code}): the service "
+                "principal of trusted publishing may not change content settings; change "
+                "them on Connect or apply once with an API key, then plan again"
+            ) from None
 
     def _env_values(self, a: AppPlan, app: App) -> dict[str, str | None]:
         values: dict[str, str | None] = {n: None for n in a.env.removed}

@@ -62,10 +62,20 @@ def plan_target(
     check_secrets(project, selected, env, target=target)
     check_offline(project, selected, env)
     record = load_record(project.root, target, server=session.record_server)
+    if session.principal:
+        check_pinned(project, selected, record)
     with ThreadPoolExecutor(max_workers=_readers(selected)) as pool:
         plans, prepared, deployed = _plan_apps(
             project, session, selected, record, pool, python=python,
             force_generate=force_generate, skip=skip, resend_secrets=resend_secrets)
+    if session.principal:
+        for app, found in zip(selected, deployed, strict=True):
+            if found is None:  # the recorded content is gone: a principal cannot create it
+                raise UsageError(
+                    f"apps.{app.key}: its recorded content is not on {session.server_url}, and "
+                    "trusted publishing (OIDC) cannot create content: pin the app's content "
+                    "with `guid`, or create it once with an API key"
+                )
     check_online(project, session, selected, deployed)
     plan = build_plan(
         target=target,
@@ -168,3 +178,17 @@ def select_apps(project: Project, target: str, keys: Sequence[str]) -> tuple[App
     wanted = set(keys)
     return tuple(a for a in apps if a.key in wanted)
 
+
+
+def check_pinned(project: Project, apps: Sequence[App], record: TargetRecord | None) -> None:
+    """Under trusted publishing each app needs a `guid` pin or a record: a service
+    principal reaches only content granted to it, and never looks content up by name."""
+    problems = [
+        f"{project.source}:{project.line_of(f'apps.{app.key}')}: apps.{app.key}: trusted "
+        "publishing (OIDC) deploys only to existing content, and this app has no `guid` pin "
+        f"and no deployment record: add guid = \"<content GUID>\" to [apps.{app.key}]"
+        for app in apps
+        if app.guid is None and not (record and app.key in record.apps)
+    ]
+    if problems:
+        raise UsageError("\n".join(problems))

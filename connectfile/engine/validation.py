@@ -106,7 +106,7 @@ def remote_facts(project: Project, target: str | None) -> RemoteFacts:
                 missing.add(app.key)
         return RemoteFacts(target=session.target.name, server=session.server_url,
                            python_versions=versions, wanted_python=wanted, existing=existing,
-                           missing_guids=frozenset(missing))
+                           missing_guids=frozenset(missing), identity=session.who)
 
 
 def _selection_issues(project: Project) -> list[Issue]:

@@ -29,6 +29,7 @@ from connectfile.remote import retry
 from connectfile.remote.client import ConnectClient, NotConnect, ServerUnreachable, make_session
 from connectfile.remote.diagnose import Wire
 from connectfile.remote.lookup import find_existing
+from connectfile.remote.oidc import mint_key, uses_oidc
 from connectfile.remote.state import AppRecord, DeployedApp
 from connectfile.remote.tls import SYSTEM
 
@@ -53,6 +54,14 @@ class TargetSession:
     server_version: str
     # A `local` target's emulator data dir, relative to the project root.
     local_dir: Path | None = None
+    # Trusted publishing minted a key for a service principal, not a user: it reaches
+    # only content granted to it, by guid, and may not create content.
+    principal: bool = False
+    identity: str = ""  # who the key is, for `validate --online`
+
+    @property
+    def who(self) -> str:
+        return self.identity or f"user {self.username!r}"
 
     @property
     def record_server(self) -> str:
@@ -164,6 +173,14 @@ def open_target(
                 f"no server for target {target.name!r}: set {DEFAULT_SERVER_ENV} "
                 "or add a [targets] table to connect.toml"
             )
+    if uses_oidc(target, env):
+        url = normalize_server_url(server)
+        plain = make_session("", ca_bundle=_ca_bundle(target, project.root),
+                             insecure=target.insecure)
+        plain.auth = None  # discovery and the exchange carry no key
+        minted = mint_key(target, url, env, plain)
+        yield _connect(target, server, minted.api_key, project.root, tries, oidc=minted.source)
+        return
     api_key = env.get(target.api_key_env, "").strip()
     if not api_key:
         raise UsageError(
@@ -174,7 +191,8 @@ def open_target(
 
 
 def _connect(
-    target: Target, server: str, api_key: str, root: Path, tries: tuple[int, float]
+    target: Target, server: str, api_key: str, root: Path, tries: tuple[int, float],
+    *, oidc: str | None = None
 ) -> TargetSession:
     url = normalize_server_url(server)
     note = url_note(server, url)
@@ -183,7 +201,7 @@ def _connect(
     session = make_session(api_key, ca_bundle=_ca_bundle(target, root), insecure=target.insecure)
     client = ConnectClient(url, session=session, retries=tries[0], deploy_settle=tries[1])
     try:
-        user, settings = _whoami(client)
+        user, settings = _whoami(client, oidc is not None)
     except ServerUnreachable as exc:
         raise UsageError(f"target {target.name!r}: {exc} ({_fix(target, exc.kind)})") \
             from None
@@ -199,6 +217,12 @@ def _connect(
         ) from None
     if not isinstance(settings.get("version"), str):
         raise _not_connect(target, url, "GET /server_settings has no Connect version")
+    if user is None:
+        return TargetSession(
+            target=target, client=client, server_url=url, user_guid="", username="",
+            server_version=str(settings.get("version") or ""), principal=True,
+            identity=f"a service principal (trusted publishing, identity token from {oidc})",
+        )
     _check_user(target, user)
     return TargetSession(
         target=target,
@@ -210,14 +234,16 @@ def _connect(
     )
 
 
-def _whoami(client: ConnectClient) -> tuple[dict[str, Any], dict[str, Any]]:
+def _whoami(
+    client: ConnectClient, oidc: bool
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """The key's user and the server settings, read together: one round trip, not two.
 
     The user's answer is looked at first, so its error (a refused key) is the one reported.
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         settings = pool.submit(client.server_settings)
-        user = client.current_user()
+        user = _current_user(client, oidc)
         return user, settings.result()
 
 
@@ -254,6 +280,17 @@ def _not_connect(target: Target, url: str, what: str) -> UsageError:
         f"target {target.name!r}: {url} does not look like Posit Connect ({what}); "
         "check its server URL"
     )
+
+
+def _current_user(client: ConnectClient, oidc: bool) -> dict[str, Any] | None:
+    """GET /v1/user; None for a minted key's service principal, which has no user:
+    Connect answers it 403 code 22 (connect-api.md §1.2)."""
+    try:
+        return client.current_user()
+    except ConnectApiError as exc:
+        if oidc and exc.status == 403 and exc.code == 22:
+            return None
+        raise
 
 
 def _check_user(target: Target, user: Mapping[str, Any]) -> None:
