@@ -121,6 +121,22 @@ class UsageError(ConnectfileError):
     """Flags or environment given on the command line do not fit together."""
 
 
+class ServerUnreachableError(ConnectfileError):
+    """A target's server gave no usable answer: no connection, a TLS failure, or not Connect."""
+
+
+class CredentialsError(ConnectfileError):
+    """Connect refused the API key, or the key's account cannot publish (locked, viewer...)."""
+
+
+class CorruptFileError(ConnectfileError):
+    """A file connectfile wrote (a deployment record, a saved plan) is damaged or not ours."""
+
+
+class InterpreterError(ConnectfileError):
+    """The Python interpreter asked for the version or the requirements cannot run, or failed."""
+
+
 class ConnectApiError(ConnectfileError):
     """Connect answered with an error; carries Connect's status, code and message."""
 

@@ -66,3 +66,17 @@ def test_exit_codes_come_from_the_table(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["--help"]) == ExitCode.OK
     assert main(["plan", "--bogus"]) == ExitCode.ERROR
     capsys.readouterr()
+
+
+def test_error_classes_say_what_happened_and_all_exit_1() -> None:
+    from connectfile.errors import (
+        ConnectfileError,
+        CorruptFileError,
+        CredentialsError,
+        InterpreterError,
+        ServerUnreachableError,
+    )
+
+    for cls in (ServerUnreachableError, CredentialsError, CorruptFileError, InterpreterError):
+        assert issubclass(cls, ConnectfileError) and not issubclass(cls, UsageError)
+        assert format_error(cls("x")) == "error: x"

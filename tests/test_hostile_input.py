@@ -9,7 +9,7 @@ import pytest
 
 from connectfile.cli import main
 from connectfile.config.load import load_bytes
-from connectfile.errors import ConfigError, UsageError
+from connectfile.errors import ConfigError, CorruptFileError
 from connectfile.remote.records import load_record, record_path
 
 GOOD = b'version = 1\n\n[apps.web]\ntype = "flask"\nentrypoint = "app:app"\n'
@@ -71,7 +71,7 @@ def test_a_damaged_record_is_named_with_the_fix(tmp_path: Path, content: bytes, 
     path = record_path(tmp_path, "prod")
     path.parent.mkdir()
     path.write_bytes(content)
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(CorruptFileError) as info:
         load_record(tmp_path, "prod")
     message = str(info.value)
     assert str(path) in message and said in message and "delete it" in message

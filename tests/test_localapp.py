@@ -21,7 +21,7 @@ from connectfile.bundle.prepare import explain, find_app, prepare, select_files
 from connectfile.cli import format_error, main
 from connectfile.config.load import load_project
 from connectfile.config.model import App, Project
-from connectfile.errors import SelectionError, UsageError
+from connectfile.errors import InterpreterError, SelectionError, UsageError
 from connectfile.files.entrypoints import EntrypointError
 from connectfile.plans.diff import plan_app
 
@@ -321,7 +321,7 @@ def test_reticulate_python_is_used_without_python_flag(tmp_path):
 
 def test_a_broken_interpreter_is_a_clear_error(tmp_path):
     project, app = bare_app(tmp_path)
-    with pytest.raises(UsageError) as exc:
+    with pytest.raises(InterpreterError) as exc:
         prepare(project, app, python="/nonexistent/python")
     assert re.fullmatch(r"error: cannot run the Python interpreter '/nonexistent/python': "
                         r".*\(check --python or RETICULATE_PYTHON\)", format_error(exc.value),

@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from planvalues import sample_plans
 
-from connectfile.errors import UsageError
+from connectfile.errors import CorruptFileError, UsageError
 from connectfile.plans.encoding import plan_to_json
 from connectfile.plans.marker import MarkerChange
 from connectfile.plans.saved import load_plan, plan_from_data, plan_to_data, save_plan
@@ -106,7 +106,7 @@ def test_overwrites_an_existing_file(tmp_path: Path) -> None:
 def test_bad_files_are_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "plan.json"
     path.write_text(text)
-    with pytest.raises(UsageError, match=message) as info:
+    with pytest.raises(CorruptFileError, match=message) as info:
         load_plan(path)
     assert str(path) in str(info.value) and "\n" not in str(info.value)
 

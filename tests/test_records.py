@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connectfile.errors import UsageError
+from connectfile.errors import CorruptFileError
 from connectfile.remote.records import load_record, record_path, save_record, with_app
 from connectfile.remote.state import AppRecord, TargetRecord
 
@@ -48,7 +48,7 @@ def test_damaged_record_is_one_clear_line(tmp_path: Path) -> None:
     path = record_path(tmp_path, "prod")
     path.parent.mkdir()
     path.write_text("{not json")
-    with pytest.raises(UsageError, match=r"prod\.json: not a valid deployment record"):
+    with pytest.raises(CorruptFileError, match=r"prod\.json: not a valid deployment record"):
         load_record(tmp_path, "prod")
 
 

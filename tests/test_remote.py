@@ -13,7 +13,12 @@ import pytest
 from connectfile.cli import format_error
 from connectfile.config.model import App, Project, Target
 from connectfile.emulator import Emulator
-from connectfile.errors import ConnectfileError, UsageError
+from connectfile.errors import (
+    ConnectfileError,
+    CredentialsError,
+    ServerUnreachableError,
+    UsageError,
+)
 from connectfile.remote.client import ConnectClient, make_session
 from connectfile.remote.state import AppRecord
 from connectfile.remote.target import (
@@ -126,7 +131,7 @@ def test_read_deployed_identity_and_manifest_cache(emulator: Emulator, tmp_path:
 
 def test_wrong_key_is_one_line_naming_the_variable(emulator: Emulator) -> None:
     target = Target(name="emu", server=emulator.url, api_key_env="EMU_KEY")
-    with pytest.raises(UsageError) as exc, \
+    with pytest.raises(CredentialsError) as exc, \
             open_target(project(target), "emu", environ={"EMU_KEY": "not-a-key"}):
         pass
     assert format_error(exc.value) == (
@@ -144,10 +149,22 @@ def test_unreachable_server_is_one_line_with_the_fix() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     target = Target(name="emu", server=f"http://127.0.0.1:{port}")
-    with pytest.raises(UsageError) as exc, \
+    with pytest.raises(ServerUnreachableError) as exc, \
             open_target(project(target), "emu", environ={"CONNECT_API_KEY": "k"}):
         pass
     assert format_error(exc.value) == (
         f"error: target 'emu': GET http://127.0.0.1:{port}/__api__/v1/user: could not connect "
         "to the server (check its server URL and that Connect is reachable from here)"
     )
+
+
+def test_a_key_that_cannot_publish_is_a_credentials_error(emulator: Emulator,
+                                                         viewer_key: str) -> None:
+    target = Target(name="emu", server=emulator.url, api_key_env="EMU_KEY")
+    with pytest.raises(CredentialsError) as exc, \
+            open_target(project(target), "emu", environ={"EMU_KEY": viewer_key}):
+        pass
+    assert not isinstance(exc.value, UsageError)
+    assert format_error(exc.value) == (
+        "error: the API key of target 'emu' (user 'viewer1') has role 'viewer', which cannot "
+        "publish content")

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from connectfile.config.model import Project, Target
 from connectfile.emulator import Emulator
-from connectfile.errors import UsageError
+from connectfile.errors import ServerUnreachableError
 from connectfile.remote.target import normalize_server_url, open_target, url_note
 
 KEY_ENV = {"CONNECT_API_KEY": ""}
@@ -79,7 +79,7 @@ def test_environment_applies_when_the_target_sets_neither(
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(root / "corp-ca.pem"))
     assert _open(root, target, emulator.api_key)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(root / "other-ca.pem"))
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(ServerUnreachableError) as info:
         _open(root, target, emulator.api_key)
     assert "TLS certificate verification failed" in str(info.value)
     assert 'ca_bundle = "system"' in str(info.value)
@@ -89,7 +89,7 @@ def test_a_wrong_ca_bundle_is_named_not_asked_for(
     emulator: Emulator, https_url: str, root: Path,
 ) -> None:
     target = Target(name="corp", server=https_url, ca_bundle="other-ca.pem")
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(ServerUnreachableError) as info:
         _open(root, target, emulator.api_key)
     message = str(info.value)
     assert "ca_bundle 'other-ca.pem' does not hold the CA" in message
@@ -105,7 +105,7 @@ def test_system_trust_store(
     target = Target(name="corp", server=https_url, ca_bundle="system")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(root / "corp-ca.pem"))
     monkeypatch.setenv("SSL_CERT_FILE", str(root / "other-ca.pem"))
-    with pytest.raises(UsageError, match="trust store does not trust"):
+    with pytest.raises(ServerUnreachableError, match="trust store does not trust"):
         _open(root, target, emulator.api_key)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(root / "other-ca.pem"))
     monkeypatch.setenv("SSL_CERT_FILE", str(root / "corp-ca.pem"))
@@ -114,7 +114,7 @@ def test_system_trust_store(
 
 def test_https_url_to_a_plain_http_server_says_so(emulator: Emulator, root: Path) -> None:
     target = Target(name="emu", server=emulator.url.replace("http://", "https://"))
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(ServerUnreachableError) as info:
         _open(root, target, emulator.api_key)
     assert "the server did not speak TLS" in str(info.value)
     assert "could not connect" not in str(info.value)
@@ -122,7 +122,7 @@ def test_https_url_to_a_plain_http_server_says_so(emulator: Emulator, root: Path
 
 def test_dropped_answer_is_not_could_not_connect(emulator: Emulator, root: Path) -> None:
     emulator.faults.drop("GET", "/__api__/v1/user", times=None)
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(ServerUnreachableError) as info:
         _open(root, Target(name="emu", server=emulator.url), emulator.api_key)
     message = str(info.value)
     assert f"GET {emulator.url}/__api__/v1/user: the request was sent" in message
@@ -133,7 +133,7 @@ def test_could_not_connect_only_without_a_connection(root: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with pytest.raises(UsageError, match="could not connect to the server"):
+    with pytest.raises(ServerUnreachableError, match="could not connect to the server"):
         _open(root, Target(name="emu", server=f"http://127.0.0.1:{port}"), "k")
 
 
@@ -160,7 +160,7 @@ def test_a_server_that_is_not_connect_is_one_line(
 ) -> None:
     url, server = _serve(body, content_type)
     try:
-        with pytest.raises(UsageError) as info:
+        with pytest.raises(ServerUnreachableError) as info:
             _open(root, Target(name="web", server=url), "k")
     finally:
         server.shutdown()  # type: ignore[attr-defined]

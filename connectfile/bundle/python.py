@@ -24,7 +24,7 @@ import tomlkit
 from tomlkit.exceptions import ParseError
 
 from connectfile.config.model import App
-from connectfile.errors import UsageError
+from connectfile.errors import InterpreterError
 
 log = logging.getLogger("connectfile")
 
@@ -145,13 +145,13 @@ def _run(interpreter: str, *args: str) -> str:
             env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONIOENCODING": "utf-8"},
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(
+        raise InterpreterError(
             f"cannot run the Python interpreter {interpreter!r}: {exc} "
             "(check --python or RETICULATE_PYTHON)"
         ) from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise UsageError(
+        raise InterpreterError(
             f"{interpreter} {' '.join(args)} failed: {last} "
             "(check --python or RETICULATE_PYTHON)"
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from connectfile import __version__
-from connectfile.errors import UsageError
+from connectfile.errors import CorruptFileError, UsageError
 from connectfile.files.atomic import write_atomic
 from connectfile.plans.encoding import plan_from_json, plan_to_json
 from connectfile.plans.values import Plan
@@ -34,13 +34,16 @@ def load_plan(path: Path) -> Plan:
     except FileNotFoundError:
         raise UsageError(f"{path}: no such plan file (make one with `plan -o`)") from None
     except RecursionError:
-        raise UsageError(f"{path}: not a saved connectfile plan (nested too deeply)") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CorruptFileError(f"{path}: not a saved connectfile plan (nested too deeply)") \
+            from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CorruptFileError(f"{path}: not a saved connectfile plan ({exc})") from None
+    except OSError as exc:  # unreadable (a directory, no permission): the path is the mistake
         raise UsageError(f"{path}: not a saved connectfile plan ({exc})") from None
     try:
         return plan_from_data(data)
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
-        raise UsageError(
+        raise CorruptFileError(
             f"{path}: not a saved connectfile plan, or a damaged one ({exc!r}); "
             "run `connectfile plan -o FILE` again"
         ) from None

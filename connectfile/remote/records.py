@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from connectfile.errors import UsageError, printable
+from connectfile.errors import CorruptFileError, printable
 from connectfile.files.atomic import write_atomic
 from connectfile.remote.state import AppRecord, TargetRecord
 
@@ -38,7 +38,7 @@ def load_record(root: Path, target: str, *, server: str | None = None) -> Target
             return None
         record = record_from_json(json.loads(text))
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        raise UsageError(
+        raise CorruptFileError(
             f"{path}: not a valid deployment record ({_why(exc)}); delete it and run "
             "`connectfile plan` again (content is found by name)"
         ) from None

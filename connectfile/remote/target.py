@@ -23,7 +23,12 @@ from connectfile.config.model import (
     Project,
     Target,
 )
-from connectfile.errors import ConnectApiError, UsageError
+from connectfile.errors import (
+    ConnectApiError,
+    CredentialsError,
+    ServerUnreachableError,
+    UsageError,
+)
 from connectfile.files.atomic import write_atomic
 from connectfile.remote import retry
 from connectfile.remote.client import ConnectClient, NotConnect, ServerUnreachable, make_session
@@ -203,14 +208,14 @@ def _connect(
     try:
         user, settings = _whoami(client, oidc is not None)
     except ServerUnreachable as exc:
-        raise UsageError(f"target {target.name!r}: {exc} ({_fix(target, exc.kind)})") \
+        raise ServerUnreachableError(f"target {target.name!r}: {exc} ({_fix(target, exc.kind)})") \
             from None
     except NotConnect as exc:
         raise _not_connect(target, url, f"{exc.method} {exc.path} {exc.message}") from None
     except ConnectApiError as exc:
         if exc.status != 401:
             raise
-        raise UsageError(
+        raise CredentialsError(
             f"target {target.name!r}: Connect refused the API key in "
             f"{target.api_key_env} ({exc.message.rstrip('.')}): set it to a valid key "
             "for this server"
@@ -275,8 +280,8 @@ def _fix(target: Target, kind: Wire) -> str:
     return "check its server URL and that Connect is reachable from here"
 
 
-def _not_connect(target: Target, url: str, what: str) -> UsageError:
-    return UsageError(
+def _not_connect(target: Target, url: str, what: str) -> ServerUnreachableError:
+    return ServerUnreachableError(
         f"target {target.name!r}: {url} does not look like Posit Connect ({what}); "
         "check its server URL"
     )
@@ -296,11 +301,11 @@ def _current_user(client: ConnectClient, oidc: bool) -> dict[str, Any] | None:
 def _check_user(target: Target, user: Mapping[str, Any]) -> None:
     who = f"the API key of target {target.name!r} (user {user.get('username')!r})"
     if user.get("locked"):
-        raise UsageError(f"{who} belongs to a locked account")
+        raise CredentialsError(f"{who} belongs to a locked account")
     if user.get("confirmed") is False:
-        raise UsageError(f"{who} belongs to an account that is not confirmed")
+        raise CredentialsError(f"{who} belongs to an account that is not confirmed")
     if user.get("user_role") == "viewer":
-        raise UsageError(f"{who} has role 'viewer', which cannot publish content")
+        raise CredentialsError(f"{who} has role 'viewer', which cannot publish content")
 
 
 def read_deployed(
