@@ -64,7 +64,7 @@ class FakeConnect:
             else:
                 env[k] = v
 
-    def upload_bundle(self, guid: str, path: Path, md5_hex: str) -> str:
+    def upload_bundle(self, guid: str, path: Path, md5_hex: str, meter: Any = None) -> str:
         assert hashlib.md5(path.read_bytes()).hexdigest() == md5_hex
         self.calls.append(("upload_bundle", guid))
         return self._id()

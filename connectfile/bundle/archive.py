@@ -21,6 +21,7 @@ from connectfile.bundle.manifest import MANIFEST_NAME
 from connectfile.bundle.prepared import BundleFile, LocalApp
 from connectfile.errors import SelectionError
 from connectfile.files.atomic import atomic_file
+from connectfile.files.meter import Meter
 
 COMPRESSLEVEL: Final = 6  # fixed, so output bytes do not depend on a library default
 CHUNK: Final = 1 << 20
@@ -33,6 +34,10 @@ class BundleInfo:
     path: Path
     size: int
     md5: str  # hex of the whole .tar.gz
+
+
+def _ignore(_: int) -> None:
+    pass
 
 
 class _Counting(io.RawIOBase):
@@ -57,8 +62,9 @@ class _Counting(io.RawIOBase):
 class _Checked(io.RawIOBase):
     """A reader that hashes what tarfile copies, to catch files changed since they were hashed."""
 
-    def __init__(self, source: IO[bytes]) -> None:
+    def __init__(self, source: IO[bytes], meter: Meter | None = None) -> None:
         self._source = source
+        self._meter = meter or _ignore
         self.md5 = hashlib.md5(usedforsecurity=False)
 
     def readable(self) -> bool:
@@ -67,6 +73,7 @@ class _Checked(io.RawIOBase):
     def read(self, size: int = -1) -> bytes:
         data = self._source.read(min(size, CHUNK) if size and size > 0 else CHUNK)
         self.md5.update(data)
+        self._meter(len(data))
         return data
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
@@ -86,8 +93,11 @@ def _member(name: str, size: int) -> tarfile.TarInfo:
     return info
 
 
-def write_bundle(local: LocalApp, out: Path) -> BundleInfo:
-    """Write `local`'s bundle to `out` atomically and describe it."""
+def write_bundle(local: LocalApp, out: Path, meter: Meter | None = None) -> BundleInfo:
+    """Write `local`'s bundle to `out` atomically and describe it.
+
+    `meter` hears how many bytes of the app's files have gone in (of `local.total_size()`).
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(out) as raw:
@@ -100,19 +110,20 @@ def write_bundle(local: LocalApp, out: Path) -> BundleInfo:
             tar.addfile(_member(MANIFEST_NAME, len(local.manifest_bytes)),
                         io.BytesIO(local.manifest_bytes))
             for f in local.files:
-                _add(tar, f)
+                _add(tar, f, meter or _ignore)
     return BundleInfo(path=out, size=counting.size, md5=counting.md5.hexdigest())
 
 
-def _add(tar: tarfile.TarFile, f: BundleFile) -> None:
+def _add(tar: tarfile.TarFile, f: BundleFile, meter: Meter) -> None:
     if f.data is not None:
         tar.addfile(_member(f.dest, len(f.data)), io.BytesIO(f.data))
+        meter(len(f.data))
         return
     assert f.source is not None  # a BundleFile has either data or a source
     with open(f.source, "rb") as src:
         if os.fstat(src.fileno()).st_size != f.size:
             raise _changed(f)
-        checked = _Checked(src)
+        checked = _Checked(src, meter)
         tar.addfile(_member(f.dest, f.size), checked)
         if checked.md5.hexdigest() != f.md5:
             raise _changed(f)

@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from connectfile.bundle.archive import write_bundle
+from connectfile.bundle.prepared import LocalApp
 from connectfile.commands.common import load, local_note, write_markdown
 from connectfile.engine.executor import ApplyContext, apply_plan
 from connectfile.engine.planning import plan_target
 from connectfile.engine.saved import check_saved, prepare_saved
 from connectfile.errors import ExitCode, UsageError
+from connectfile.files.meter import Progress
 from connectfile.plans.saved import load_plan
 from connectfile.plans.values import Plan
 from connectfile.remote.lock import DEFAULT_WAIT, project_lock
@@ -22,6 +24,7 @@ from connectfile.remote.target import open_target, remember_manifest
 from connectfile.views.apply_text import EventPrinter, outcome_json, print_summary
 from connectfile.views.plan_markdown import render_apply_markdown, render_markdown
 from connectfile.views.plan_text import render_plan
+from connectfile.views.progress import progress_for
 
 PROMPT = "Do you want to perform these actions? Only 'yes' will be accepted: "
 
@@ -48,6 +51,7 @@ def run(
     if saved is not None:
         _check_flags(saved, planfile, target, apps)
         target = saved.target
+    progress = progress_for()
     # The record is read, planned from and written under the lock: a run that waited sees
     # what the one before it deployed and recorded, and keeps its entries.
     with project_lock(project.root, timeout=lock_timeout), \
@@ -55,7 +59,7 @@ def run(
         if saved is None:
             planned = plan_target(project, session, apps=apps, python=python,
                                   force_generate=force_generate,
-                                  resend_secrets=resend_secrets)
+                                  resend_secrets=resend_secrets, progress=progress)
             plan, locals_, record = planned.plan, planned.prepared, planned.record
         else:
             assert planfile is not None
@@ -83,12 +87,13 @@ def run(
             record_server=session.record_server,
             environ=os.environ,
             local_digests={k: v.digest for k, v in locals_.items()},
-            write_bundle=lambda key, out: write_bundle(locals_[key], out).md5,
+            write_bundle=lambda key, out: _write(locals_[key], key, out, progress),
             record=record,
             save_record=lambda r: save_record(project.root, session.target.name, r),
             on_event=EventPrinter(sys.stderr),
             supports_drafts=session.supports_drafts,
             principal=session.principal,
+            progress=progress,
             parallelism=parallelism,
             uploaded=lambda key, guid, bundle_id: remember_manifest(
                 cache_dir(project.root, session.target.name), guid, bundle_id,
@@ -101,6 +106,11 @@ def run(
     else:
         print_summary(result, sys.stdout, sys.stderr, note)
     return ExitCode.OK if result.ok else ExitCode.ERROR
+
+
+def _write(local: LocalApp, key: str, out: Path, progress: Progress) -> str:
+    with progress.transfer(f"{key}: bundle", local.size) as meter:
+        return write_bundle(local, out, meter).md5
 
 
 def _check_flags(saved: Plan, planfile: Path | None, target: str | None,

@@ -14,6 +14,7 @@ from connectfile.plans.values import Action
 from connectfile.remote.target import open_target
 from connectfile.views.plan_markdown import render_markdown
 from connectfile.views.plan_text import render_json, render_plan
+from connectfile.views.progress import progress_for
 
 log = logging.getLogger("connectfile")
 
@@ -36,7 +37,7 @@ def run(
         # A plan file written inside an app directory is never one of its files.
         plan = plan_target(project, session, apps=apps, python=python,
                            force_generate=force_generate,
-                           skip=() if out is None else (out,)).plan
+                           skip=() if out is None else (out,), progress=progress_for()).plan
         note = local_note(session, project.root)
     if out is not None:
         save_plan(out, plan)

@@ -15,6 +15,7 @@ from typing import Any, Final, Protocol
 from connectfile.config.model import App, Project
 from connectfile.engine import secrets
 from connectfile.errors import ConnectApiError, ConnectfileError, DeployError, StalePlanError
+from connectfile.files.meter import NO_PROGRESS, Meter, Progress
 from connectfile.plans import marker
 from connectfile.plans.diff import env_digest, settings_digest
 from connectfile.plans.values import Action, AppPlan, Plan
@@ -37,7 +38,8 @@ class ConnectAPI(Protocol):
     ) -> dict[str, Any]: ...
     def patch_content(self, guid: str, fields: Mapping[str, Any]) -> dict[str, Any]: ...
     def patch_env(self, guid: str, values: Mapping[str, str | None]) -> None: ...
-    def upload_bundle(self, guid: str, path: Path, md5_hex: str) -> str: ...
+    def upload_bundle(self, guid: str, path: Path, md5_hex: str,
+                      meter: Meter | None = None) -> str: ...
     def deploy(self, guid: str, bundle_id: str, *, activate: bool = True) -> str | None: ...
     def get_task(self, task_id: str, *, first: int = 0, wait: int = 0) -> dict[str, Any]: ...
     def set_vanity(self, guid: str, vanity_path: str) -> str: ...
@@ -108,6 +110,7 @@ class ApplyContext:
     on_event: Callable[[Event], None]
     supports_drafts: bool = False
     principal: bool = False  # a trusted-publishing key: settings PATCHes may be refused
+    progress: Progress = NO_PROGRESS  # bundle and upload bytes, on a terminal
     parallelism: int = 4
     uploaded: Uploaded | None = None  # e.g. to fill the manifest cache (no download next plan)
     task_wait: int = TASK_WAIT
@@ -304,7 +307,8 @@ class _Runner:
             size = path.stat().st_size
             self.emit(a.key, EventKind.STEP, f"uploading bundle ({a.file_count} files, "
                       f"{size} bytes)")
-            bundle_id = ctx.api.upload_bundle(guid, path, md5)
+            with ctx.progress.transfer(f"{a.key}: upload", size) as meter:
+                bundle_id = ctx.api.upload_bundle(guid, path, md5, meter)
         if ctx.uploaded is not None:
             ctx.uploaded(a.key, guid, bundle_id)
         try:

@@ -15,6 +15,7 @@ from connectfile.config.model import App, Project
 from connectfile.engine.preflight import check_offline, check_online
 from connectfile.engine.secrets import check_secrets
 from connectfile.errors import UsageError
+from connectfile.files.meter import NO_PROGRESS, Progress
 from connectfile.plans.diff import (
     build_plan,
     config_digest,
@@ -54,6 +55,7 @@ def plan_target(
     resend_secrets: bool = False,
     environ: Mapping[str, str] | None = None,
     skip: Collection[Path] = (),
+    progress: Progress = NO_PROGRESS,
 ) -> Planned:
     """The plan for the selected apps (all when `apps` is empty) and what apply needs with it."""
     target = session.target.name
@@ -67,7 +69,8 @@ def plan_target(
     with ThreadPoolExecutor(max_workers=_readers(selected)) as pool:
         plans, prepared, deployed = _plan_apps(
             project, session, selected, record, pool, python=python,
-            force_generate=force_generate, skip=skip, resend_secrets=resend_secrets)
+            force_generate=force_generate, skip=skip, resend_secrets=resend_secrets,
+            progress=progress)
     if session.principal:
         for app, found in zip(selected, deployed, strict=True):
             if found is None:  # the recorded content is gone: a principal cannot create it
@@ -100,6 +103,7 @@ def _plan_apps(
     force_generate: bool,
     skip: Collection[Path],
     resend_secrets: bool,
+    progress: Progress = NO_PROGRESS,
 ) -> tuple[list[AppPlan], dict[str, LocalApp], list[DeployedApp | None]]:
     """Each app's plan, the prepared state of those that upload a bundle, and what Connect
     runs for each (without its manifest).
@@ -124,8 +128,10 @@ def _plan_apps(
     try:
         for i, app in enumerate(selected):
             read(i + READERS)
-            local = prepare(project, app, python=python, force_generate=force_generate,
-                            skip=skip)
+            # A first plan of a big monorepo hashes for a while: say which app.
+            with progress.working(f"hashing {app.key}"):
+                local = prepare(project, app, python=python, force_generate=force_generate,
+                                skip=skip)
             try:
                 remote = reads.pop(i).result()
             except Exception as exc:  # reported once every app's files are known good

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import requests
 
 from connectfile.errors import ConnectApiError
+from connectfile.files.meter import Meter, MeteredReader
 from connectfile.remote.diagnose import Wire, classify, describe, is_html
 from connectfile.remote.retry import DEPLOY_SETTLE, RETRIES, RETRY_STATUSES, delay, is_lost
 from connectfile.remote.tls import make_session
@@ -172,8 +173,10 @@ class ConnectClient:
 
     # -- bundles, deploys, tasks -----------------------------------------------------------
 
-    def upload_bundle(self, guid: str, path: Path, md5_hex: str) -> str:
-        """Stream the tar.gz at `path` from disk; return the new bundle id.
+    def upload_bundle(self, guid: str, path: Path, md5_hex: str,
+                      meter: Meter | None = None) -> str:
+        """Stream the tar.gz at `path` from disk (telling `meter` the bytes sent); return the
+        new bundle id.
 
         An upload whose answer was lost is looked for among the content's bundles (by the
         archive's MD5) before it is sent again, so a retry does not leave a twin behind.
@@ -185,9 +188,11 @@ class ConnectClient:
             "X-Content-Checksum": checksum,
         }
         url = f"/v1/content/{_seg(guid)}/bundles"
+        size = path.stat().st_size
         for attempt in range(1 + self.retries):
             try:
-                with path.open("rb") as body:
+                with path.open("rb") as file:
+                    body = file if meter is None else MeteredReader(file, size, meter)
                     return str(_obj(self._json("POST", url, data=body, headers=headers))["id"])
             except ConnectApiError as exc:
                 if not is_lost(exc) or attempt == self.retries:
