@@ -103,3 +103,21 @@ def test_a_good_app_still_plans(tmp_path: Path, emulator: Emulator,
     project(tmp_path, emulator, 'type = "flask"\npython = "3.11"\nvanity_url = "/web/"\n', FLASK,
             monkeypatch)
     assert main(["plan"]) == 0
+
+
+def test_plan_checks_a_new_name_is_free(tmp_path: Path, emulator: Emulator,
+                                        capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    project(tmp_path, emulator, 'type = "flask"\npython = "3.11"\nname = "alpha"\n', FLASK,
+            monkeypatch)
+    assert main(["apply", "--auto-approve"]) == 0
+    other = requests.post(f"{emulator.url}/__api__/v1/content", json={"name": "beta"},
+                          headers={"Authorization": f"Key {emulator.api_key}"},
+                          timeout=10).json()
+    config = tmp_path / "connect.toml"
+    config.write_text(config.read_text().replace('name = "alpha"', 'name = "beta"'))
+    capsys.readouterr()
+    code, err = plan(capsys)
+    assert code == 1
+    assert (f"apps.web.name: name 'beta' is taken on {emulator.url} by your content "
+            f"{other['guid']}, and Connect keeps names unique per owner") in err

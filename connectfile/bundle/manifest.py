@@ -145,6 +145,8 @@ _FIELDS: Final = (
     ("python", ("python", "version")),
     ("python requires", ("environment", "python", "requires")),
     ("package file", ("python", "package_manager", "package_file")),
+    ("package manager", ("python", "package_manager", "name")),
+    ("allow uv", ("python", "package_manager", "allow_uv")),
     ("pip", ("python", "package_manager", "version")),
     ("locale", ("locale",)),
 )

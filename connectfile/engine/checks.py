@@ -213,6 +213,7 @@ class RemoteFacts:
     server_version: str = ""  # "" when the server did not say
     vanities: Mapping[str, str] | None = None  # vanity path -> content guid; None: not readable
     identity: str = ""  # who the key is: `user 'pat'` or a trusted-publishing principal
+    names_taken: Mapping[str, str] | None = None  # app key -> guid of other content with its name
 
 
 # App modes newer than the oldest Connect supported, with the release that added them
@@ -248,6 +249,11 @@ def check_remote(project: Project, facts: RemoteFacts, apps: Collection[str] | N
             issue("type", f'type = "{app.type}" needs Connect {since[0]}.{since[1]:02d} or '
                           f"later; {facts.server} runs {facts.server_version}")
         content = facts.existing.get(app.key)
+        holder = (facts.names_taken or {}).get(app.key)
+        if holder:
+            issue("name", f"name {app.name!r} is taken on {facts.server} by your content "
+                          f"{holder}, and Connect keeps names unique per owner (choose "
+                          "another name, or delete that content)")
         if app.vanity_url and facts.vanities:
             taken = _vanity_taken(app.vanity_url, facts.vanities,
                                   str(content.get("guid")) if content else None)

@@ -1,6 +1,6 @@
 """What plan and apply check before diffing: validate's offline checks for the selected apps,
 then what the server would reject (Python installations, app modes its version knows, vanity
-URLs taken) from facts the plan reads anyway, plus one or two GETs."""
+URLs and content names taken) from facts the plan reads anyway, plus a GET or two."""
 
 from __future__ import annotations
 
@@ -43,12 +43,18 @@ def check_online(
         versions = tuple(str(i.get("version")) for i in installations or ()
                          if isinstance(i, dict) and i.get("version"))
     vanities = client.list_vanities() if any(a.vanity_url for a in selected) else None
+    taken: dict[str, str] = {}
+    for app, remote in zip(selected, deployed, strict=True):
+        if remote is not None and remote.name != app.name:  # the plan renames it
+            other = client.find_content(app.name, session.user_guid)
+            if other and other.get("guid") != remote.guid:
+                taken[app.key] = str(other.get("guid"))
     existing = {app.key: {"guid": remote.guid, "name": remote.name} if remote else None
                 for app, remote in zip(selected, deployed, strict=True)}
     facts = RemoteFacts(target=session.target.name, server=session.server_url,
                         python_versions=versions, wanted_python=wanted, existing=existing,
                         missing_guids=frozenset(), server_version=session.server_version,
-                        vanities=vanities)
+                        vanities=vanities, names_taken=taken)
     issues = check_remote(project, facts, {a.key for a in selected}, mode_changes=False)
     if issues:
         raise ConfigError(issues)
