@@ -194,6 +194,7 @@ def _targets(raw: Mapping[str, Any]) -> Iterator[Target]:
             auth=table.get("auth", "key"),
             audience=table.get("audience"),
             default=bool(table.get("default", len(raw) == 1)),
+            prune=bool(table.get("prune", False)),
         )
 
 
@@ -238,8 +239,16 @@ def _app(key: str, raw: Mapping[str, Any], target: str | None = None) -> App:
         runtime=Runtime(**runtime),
         resources=Resources(**resources),
         guid=raw.get("guid"),
+        viewers=_listed(raw, "viewers"),
+        collaborators=_listed(raw, "collaborators"),
+        tags=_listed(raw, "tags"),
         target=target,
     )
+
+
+def _listed(raw: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
+    """A list key that is the whole truth when present (empty too) and unmanaged when absent."""
+    return tuple(raw[key]) if key in raw else None
 
 
 def _clean(path: str) -> str:

@@ -99,6 +99,11 @@ class App:
     runtime: Runtime = field(default_factory=Runtime)
     resources: Resources = field(default_factory=Resources)
     guid: str | None = None
+    # Who may view / edit and the tags: None leaves that part unmanaged; a tuple (even an
+    # empty one) is the whole truth. Entries: "alice" (a username) or "group:analysts".
+    viewers: tuple[str, ...] | None = None
+    collaborators: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None  # paths in Connect's tag tree, "Finance/Quarterly"
     # The target this app was merged for (None: the app without any target). Locating a key
     # (config/locate.py) looks at that target's override first; equality ignores it.
     target: str | None = field(default=None, compare=False)
@@ -139,6 +144,7 @@ class Target:
     default: bool = False
     auth: str = "key"  # "key" | "oidc" (trusted publishing, remote/oidc.py)
     audience: str | None = None  # OIDC token audience; None: the server URL
+    prune: bool = False  # plan/apply destroy content connectfile deployed for a removed app
 
     @property
     def is_local(self) -> bool:

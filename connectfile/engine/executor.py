@@ -14,6 +14,7 @@ from typing import Any, Final, Protocol
 
 from connectfile.config.model import App, Project
 from connectfile.engine import secrets
+from connectfile.engine.governance import GovernanceAPI, apply_access
 from connectfile.errors import ConnectApiError, ConnectfileError, DeployError, StalePlanError
 from connectfile.files.meter import NO_PROGRESS, Meter, Progress
 from connectfile.plans import marker
@@ -28,7 +29,7 @@ TASK_WAIT: Final = 2  # seconds Connect may hold each task poll open
 TASK_TIMEOUT: Final = 3600.0  # a deploy still running after an hour is reported, not awaited
 
 
-class ConnectAPI(Protocol):
+class ConnectAPI(GovernanceAPI, Protocol):
     """The calls apply makes; client.ConnectClient satisfies it."""
 
     def get_content(self, guid: str) -> dict[str, Any] | None: ...
@@ -256,6 +257,9 @@ class _Runner:
         if a.vanity_url is not None:
             self.emit(a.key, EventKind.STEP, f"setting vanity URL {a.vanity_url}")
             vanity = ctx.api.set_vanity(guid, a.vanity_url)
+        if a.access:
+            apply_access(ctx.api, guid, a.name, a.access,
+                         lambda message: self.emit(a.key, EventKind.STEP, message))
         url = self._url(guid, content_url, vanity or app.vanity_url)
         self._save(a, app, AppRecord(
             guid=guid,

@@ -12,10 +12,12 @@ from typing import Final
 from connectfile.bundle.prepare import prepare
 from connectfile.bundle.prepared import LocalApp
 from connectfile.config.model import App, Project
+from connectfile.engine.governance import Resolver
 from connectfile.engine.preflight import check_offline, check_online
 from connectfile.engine.secrets import check_secrets
 from connectfile.errors import UsageError
 from connectfile.files.meter import NO_PROGRESS, Progress
+from connectfile.plans.access import with_access
 from connectfile.plans.diff import (
     build_plan,
     config_digest,
@@ -23,7 +25,7 @@ from connectfile.plans.diff import (
     needs_vanity,
     plan_app,
 )
-from connectfile.plans.values import AppPlan, Plan
+from connectfile.plans.values import AccessChanges, AppPlan, Plan
 from connectfile.remote.records import cache_dir, load_record
 from connectfile.remote.state import DeployedApp, TargetRecord
 from connectfile.remote.target import TargetSession, read_deployed
@@ -68,9 +70,9 @@ def plan_target(
         check_pinned(project, selected, record)
     with ThreadPoolExecutor(max_workers=_readers(selected)) as pool:
         plans, prepared, deployed = _plan_apps(
-            project, session, selected, record, pool, python=python,
-            force_generate=force_generate, skip=skip, resend_secrets=resend_secrets,
-            progress=progress)
+            project, session, selected, record, pool, Resolver(session.client, project, target),
+            python=python, force_generate=force_generate, skip=skip,
+            resend_secrets=resend_secrets, progress=progress)
     if session.principal:
         for app, found in zip(selected, deployed, strict=True):
             if found is None:  # the recorded content is gone: a principal cannot create it
@@ -98,6 +100,7 @@ def _plan_apps(
     selected: Sequence[App],
     record: TargetRecord | None,
     pool: ThreadPoolExecutor,
+    resolver: Resolver,
     *,
     python: str | None,
     force_generate: bool,
@@ -113,11 +116,11 @@ def _plan_apps(
     are in, and only what apply needs is kept, so memory does not grow with the monorepo;
     reads run at most READERS apps ahead. A local error still wins over a failed read.
     """
-    reads: dict[int, Future[DeployedApp | None]] = {}
+    reads: dict[int, Future[tuple[DeployedApp | None, AccessChanges]]] = {}
 
     def read(i: int) -> None:
         if i < len(selected):
-            reads[i] = pool.submit(_read, project, session, selected[i], record)
+            reads[i] = pool.submit(_read, project, session, selected[i], record, resolver)
 
     for i in range(READERS):
         read(i)
@@ -133,14 +136,15 @@ def _plan_apps(
                 local = prepare(project, app, python=python, force_generate=force_generate,
                                 skip=skip)
             try:
-                remote = reads.pop(i).result()
+                remote, access = reads.pop(i).result()
             except Exception as exc:  # reported once every app's files are known good
                 failed = failed or exc
                 continue
             if failed is not None:
                 continue
             entry = record.apps.get(app.key) if record else None
-            plans.append(plan_app(app, local, remote, entry, resend_secrets=resend_secrets))
+            plans.append(with_access(
+                plan_app(app, local, remote, entry, resend_secrets=resend_secrets), access))
             if plans[-1].needs_bundle:
                 prepared[app.key] = local
             deployed.append(None if remote is None else replace(remote, manifest=None))
@@ -158,14 +162,18 @@ def _readers(selected: Sequence[App]) -> int:
 
 
 def _read(
-    project: Project, session: TargetSession, app: App, record: TargetRecord | None
-) -> DeployedApp | None:
+    project: Project, session: TargetSession, app: App, record: TargetRecord | None,
+    resolver: Resolver,
+) -> tuple[DeployedApp | None, AccessChanges]:
+    """What Connect runs for `app`, and the changes its viewers, collaborators and tags need."""
     entry = record.apps.get(app.key) if record else None
     # Reads whose answer the diff would ignore are skipped: a no-change plan of a big
     # monorepo is mostly round trips.
-    return read_deployed(session.client, app, entry, owner_guid=session.user_guid,
-                         cache_dir=cache_dir(project.root, session.target.name),
-                         read_env=needs_env_names(app, entry), read_vanity=needs_vanity(app))
+    deployed = read_deployed(session.client, app, entry, owner_guid=session.user_guid,
+                             cache_dir=cache_dir(project.root, session.target.name),
+                             read_env=needs_env_names(app, entry),
+                             read_vanity=needs_vanity(app))
+    return deployed, resolver.changes(app, deployed)
 
 
 def select_apps(project: Project, target: str, keys: Sequence[str]) -> tuple[App, ...]:

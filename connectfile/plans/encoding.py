@@ -13,13 +13,16 @@ from typing import Any
 from connectfile.plans.marker import MarkerChange
 from connectfile.plans.values import (
     FORMAT_VERSION,
+    AccessChanges,
     Action,
     AppPlan,
     EnvChanges,
     FileChanges,
     Fingerprint,
+    Grant,
     Plan,
     SettingChange,
+    TagChange,
 )
 
 ORPHAN_NOTE = "no longer in connect.toml (left on the server)"
@@ -87,6 +90,14 @@ def _app_json(app: AppPlan, *, saved: bool) -> dict[str, Any]:
             },
             "manifest": _changes_json(app.bundle_changes),
             "vanity_url": app.vanity_url,
+            "permissions": {
+                "added": [_grant_json(g) for g in app.access.added],
+                "removed": [_grant_json(g) for g in app.access.removed],
+            },
+            "tags": {
+                "added": [{"path": t.path, "id": t.id} for t in app.access.tags_added],
+                "removed": [{"path": t.path, "id": t.id} for t in app.access.tags_removed],
+            },
         },
         "redeploy_reasons": list(app.redeploy_reasons),
         "bundle": (
@@ -154,7 +165,29 @@ def _app_from_json(d: Mapping[str, Any]) -> AppPlan:
             set=_opt(d["marker"]["set"]),
             remove=_strs(d["marker"]["remove"]),
         ),
+        access=_access_from_json(changes),
     )
+
+
+def _grant_json(grant: Grant) -> dict[str, Any]:
+    return {"role": grant.role, "principal": grant.principal, "guid": grant.guid,
+            "kind": grant.kind, "permission_id": grant.permission_id}
+
+
+def _access_from_json(changes: Mapping[str, Any]) -> AccessChanges:
+    permissions = changes.get("permissions") or {"added": [], "removed": []}
+    tags = changes.get("tags") or {"added": [], "removed": []}
+
+    def grants(items: Sequence[Mapping[str, Any]]) -> tuple[Grant, ...]:
+        return tuple(Grant(role=str(g["role"]), principal=str(g["principal"]),
+                           guid=str(g["guid"]), kind=str(g["kind"]),
+                           permission_id=_opt(g["permission_id"])) for g in items)
+
+    def tag_list(items: Sequence[Mapping[str, Any]]) -> tuple[TagChange, ...]:
+        return tuple(TagChange(path=str(t["path"]), id=str(t["id"])) for t in items)
+
+    return AccessChanges(added=grants(permissions["added"]), removed=grants(permissions["removed"]),
+                         tags_added=tag_list(tags["added"]), tags_removed=tag_list(tags["removed"]))
 
 
 def _changes_json(changes: Sequence[SettingChange]) -> dict[str, Any]:

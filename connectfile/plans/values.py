@@ -17,6 +17,7 @@ class Action(str, enum.Enum):
     REDEPLOY = "redeploy"  # a new bundle (and maybe settings/env too)
     NOOP = "no-op"
     REFUSED = "refused"  # cannot be done (e.g. a type change on existing content)
+    DESTROY = "destroy"  # the content item is deleted (`destroy`, or `prune = true`)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -51,6 +52,37 @@ class FileChanges:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Grant:
+    """One permission apply adds or removes; a role change is a removal plus an addition
+    that share `permission_id`."""
+
+    role: str  # "viewer" | "collaborator"
+    principal: str  # as connect.toml writes it: "alice", "group:analysts"
+    guid: str
+    kind: str  # "user" | "group"
+    permission_id: str | None = None  # the permission on Connect (None: a new one)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TagChange:
+    path: str  # "Finance/Quarterly"
+    id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AccessChanges:
+    """Permission and tag changes of one app (roles and tags left unset are not managed)."""
+
+    added: tuple[Grant, ...] = ()
+    removed: tuple[Grant, ...] = ()
+    tags_added: tuple[TagChange, ...] = ()
+    tags_removed: tuple[TagChange, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.tags_added or self.tags_removed)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Fingerprint:
     """The server state a plan was computed against; apply refuses when it moved."""
 
@@ -80,6 +112,7 @@ class AppPlan:
     manifest_digest: str = ""  # sha256 of the local manifest.json bytes
     fingerprint: Fingerprint | None = None
     marker: MarkerChange | None = None  # written along with any other change; never shown
+    access: AccessChanges = AccessChanges()
 
     @property
     def needs_bundle(self) -> bool:
@@ -100,3 +133,7 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return any(a.action not in (Action.NOOP,) for a in self.apps)
+
+    @property
+    def destroys(self) -> tuple[AppPlan, ...]:
+        return tuple(a for a in self.apps if a.action is Action.DESTROY)

@@ -16,6 +16,7 @@ import requests
 
 from connectfile.errors import ConnectApiError
 from connectfile.files.meter import Meter, MeteredReader
+from connectfile.remote.acl import GovernanceCalls
 from connectfile.remote.diagnose import Wire, classify, describe, is_html
 from connectfile.remote.retry import DEPLOY_SETTLE, RETRIES, RETRY_STATUSES, delay, is_lost
 from connectfile.remote.tls import make_session
@@ -31,7 +32,7 @@ MANIFEST_NAMES: Final = frozenset({"manifest.json", "./manifest.json"})
 MAX_MANIFEST_BYTES: Final = 16 * 1024 * 1024
 
 
-class ConnectClient:
+class ConnectClient(GovernanceCalls):
     """Typed calls to one Connect server; every Connect error becomes ConnectApiError."""
 
     def __init__(
@@ -159,6 +160,13 @@ class ConnectClient:
 
     def patch_content(self, guid: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         return _obj(self._json("PATCH", f"/v1/content/{_seg(guid)}", json=dict(fields)))
+
+    def delete_content(self, guid: str) -> bool:
+        """DELETE the item (bundles, env, ACL go with it); False when it was already gone."""
+        path = f"/v1/content/{_seg(guid)}"
+        response = self._send("DELETE", path, ok=lambda r: r.status_code == 404)
+        response.close()
+        return response.status_code != 404
 
     # -- environment -----------------------------------------------------------------------
 

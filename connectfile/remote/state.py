@@ -69,3 +69,42 @@ class TargetRecord:
 
     server: str  # normalized server URL
     apps: Mapping[str, AppRecord] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Principal:
+    """A user or group on Connect, found for one `viewers`/`collaborators` entry."""
+
+    guid: str
+    kind: str  # "user" | "group"
+    label: str  # as connect.toml writes it: "alice", "group:analysts"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Permission:
+    """One entry of a content item's ACL; Connect's role `owner` is a collaborator."""
+
+    id: str
+    principal: Principal
+    role: str  # "viewer" | "owner"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Tag:
+    """A tag of Connect's tree, named by its path from the category ("Finance/Quarterly")."""
+
+    id: str
+    path: str
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Governance:
+    """Who may view or edit a content item and its tags, as read for a plan.
+
+    `permissions` / `tags` are None when connect.toml does not manage them (nothing was read).
+    """
+
+    owner_guid: str | None = None
+    permissions: tuple[Permission, ...] | None = None
+    tags: tuple[Tag, ...] | None = None

@@ -130,6 +130,7 @@ def _block(app: AppPlan, paint: _Paint) -> list[str]:
             field("+", "env", ", ".join(_env_name(app, n) for n in app.env.added))
         if app.vanity_url is not None:
             field("+", "vanity", _value(app.vanity_url))
+        lines.extend(access_lines(app, paint))
         return lines
 
     first_bundle = bool(_FIRST_BUNDLE & set(app.redeploy_reasons))
@@ -149,11 +150,22 @@ def _block(app: AppPlan, paint: _Paint) -> list[str]:
         lines.append(f"        {UNSURE_NOTE}")
     if app.vanity_url is not None:
         field("~", "vanity", _value(app.vanity_url))
+    lines.extend(access_lines(app, paint))
     if app.content_url:
         field(" ", "url", app.content_url)
     if app.dashboard_url:
         field(" ", "dashboard", app.dashboard_url)
     return lines
+
+
+def access_lines(app: AppPlan, paint: _Paint) -> list[str]:
+    """`- viewer bob`, `+ viewer group:analysts`, `+ tag Finance/Quarterly` (removals first)."""
+    access = app.access
+    marked = [("-", f"{g.role} {g.principal}") for g in access.removed]
+    marked += [("+", f"{g.role} {g.principal}") for g in access.added]
+    marked += [("-", f"tag {t.path}") for t in access.tags_removed]
+    marked += [("+", f"tag {t.path}") for t in access.tags_added]
+    return [f"      {paint(mark)} {text}" for mark, text in marked]
 
 
 def _headline(app: AppPlan) -> str:
