@@ -121,3 +121,15 @@ def test_plan_checks_a_new_name_is_free(tmp_path: Path, emulator: Emulator,
     assert code == 1
     assert (f"apps.web.name: name 'beta' is taken on {emulator.url} by your content "
             f"{other['guid']}, and Connect keeps names unique per owner") in err
+
+
+def test_validate_online_checks_the_app_mode_too(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    panel = {"app.py": "import panel as pn\npn.panel('x').servable()\n"}
+    with Emulator(tmp_path / "emu", version="2025.09.0", task_step_delay=0) as emu:
+        project(tmp_path / "p", emu, 'type = "panel"\npython = "3.11"\n', panel, monkeypatch)
+        code = main(["validate", "--online", "-t", "t"])
+        err = capsys.readouterr().err
+    assert code == 1
+    assert 'type = "panel" needs Connect 2025.11 or later' in err

@@ -104,9 +104,12 @@ def remote_facts(project: Project, target: str | None) -> RemoteFacts:
             except PinnedContentMissing:
                 existing[app.key] = None
                 missing.add(app.key)
+        apps = project.apps_for(session.target.name)
+        vanities = client.list_vanities() if any(a.vanity_url for a in apps) else None
         return RemoteFacts(target=session.target.name, server=session.server_url,
                            python_versions=versions, wanted_python=wanted, existing=existing,
-                           missing_guids=frozenset(missing), identity=session.who)
+                           missing_guids=frozenset(missing), identity=session.who,
+                           server_version=session.server_version, vanities=vanities)
 
 
 def _selection_issues(project: Project) -> list[Issue]:
