@@ -75,6 +75,8 @@ def detect_type(sources: Mapping[str, str], requirements: str | None) -> tuple[s
         imported |= imported_modules(source)
     for module, app_type in FRAMEWORKS:
         if module in imported:
+            if app_type == "gradio" and any("mount_gradio_app(" in s for s in sources.values()):
+                return "fastapi", "imports"  # a FastAPI app serving Gradio under a path
             return app_type, "imports"
     wanted = requirement_names(requirements or "")
     for module, app_type in FRAMEWORKS:
