@@ -9,9 +9,10 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from connectfile import __version__
+from connectfile.commands import usage
 from connectfile.errors import ConnectfileError, ExitCode, printable
 
 log = logging.getLogger("connectfile")
@@ -68,34 +69,40 @@ def use_color(no_color_flag: bool, stream: object = None) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="connectfile", description=__doc__.split(":")[0] if __doc__ else None)
-    parser.add_argument("--version", action="version", version=f"connectfile {__version__}")
+    parser = _Parser(prog="connectfile", description=usage.TOOL,
+                     epilog=usage.epilog(usage.TOOL_EXAMPLES),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"connectfile {__version__}",
+                        help="print connectfile's version and exit")
     _global_flags(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                                help="what to do (`connectfile COMMAND --help` says more)")
     sub.required = True
 
-    p = sub.add_parser("init", help="find apps under DIR and write a commented connect.toml")
-    p.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR")
+    p = _command(sub, "init")
+    p.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                   help="where to look for apps and write connect.toml (default: here)")
 
-    p = sub.add_parser("validate", help="check connect.toml and the apps it names")
+    p = _command(sub, "validate")
     p.add_argument("--online", action="store_true", help="also check the server, key and names")
-    p.add_argument("-t", "--target")
+    p.add_argument("-t", "--target", help="the target --online checks (default: the default one)")
 
-    p = sub.add_parser("files", help="list exactly what would be uploaded for APP")
-    p.add_argument("app", metavar="APP")
+    p = _command(sub, "files")
+    p.add_argument("app", metavar="APP", help="the app's key in connect.toml ([apps.APP])")
     p.add_argument("--why", metavar="PATH", help="say which rule kept or dropped PATH")
 
-    p = sub.add_parser("manifest", help="write or check manifest.json beside each app")
-    p.add_argument("apps", nargs="*", metavar="APP")
+    p = _command(sub, "manifest")
+    p.add_argument("apps", nargs="*", metavar="APP", help="only these apps (default: all)")
     p.add_argument("--check", action="store_true", help="exit 1 when a manifest on disk is stale")
     _python_flags(p)
 
-    p = sub.add_parser("bundle", help="write the bundle that would be uploaded for APP")
-    p.add_argument("app", metavar="APP")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    p = _command(sub, "bundle")
+    p.add_argument("app", metavar="APP", help="the app's key in connect.toml ([apps.APP])")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                   help="where to write the .tar.gz")
     _python_flags(p)
 
-    p = sub.add_parser("plan", help="show what apply would change on Connect")
+    p = _command(sub, "plan")
     _target_flags(p)
     p.add_argument("-o", "--out", type=Path, metavar="PLANFILE", help="save the plan for apply")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
@@ -103,11 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     _markdown_flag(p)
     _python_flags(p)
 
-    p = sub.add_parser("apply", help="make Connect match connect.toml")
-    p.add_argument("planfile", nargs="?", type=Path, metavar="PLANFILE")
+    p = _command(sub, "apply")
+    p.add_argument("planfile", nargs="?", type=Path, metavar="PLANFILE",
+                   help="a plan saved by `plan -o`: apply exactly it")
     _target_flags(p)
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
-    p.add_argument("--parallelism", type=_positive_int, default=4, metavar="N")
+    p.add_argument("--parallelism", type=_positive_int, default=4, metavar="N",
+                   help="deploy at most N apps at once (default 4)")
     p.add_argument("--json", action="store_true", help="print the outcome as JSON")
     p.add_argument("--resend-secrets", action="store_true", help="send secret values again")
     p.add_argument("--lock-timeout", type=_seconds, default=300.0, metavar="SECONDS",
@@ -116,17 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
     _markdown_flag(p)
     _python_flags(p)
 
-    p = sub.add_parser("import", help="turn Publisher configs or rsconnect records into apps")
+    p = _command(sub, "import")
     p.add_argument("--from-publisher", type=Path, metavar="DIR",
                    help="read DIR's .posit/publish/*.toml and their deployment records")
     p.add_argument("--from-rsconnect", type=Path, metavar="DIR",
                    help="read DIR's rsconnect-python/*.json records and [tool.rsconnect]")
     p.add_argument("--dry-run", action="store_true", help="print the TOML instead of writing it")
 
-    p = sub.add_parser("emulator", help="run the local Connect-compatible server")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=3939)
-    p.add_argument("--data-dir", type=Path, default=Path(".connect/emulator"))
+    p = _command(sub, "emulator")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=3939, help="port to listen on (default 3939)")
+    p.add_argument("--data-dir", type=Path, default=Path(".connect/emulator"), metavar="DIR",
+                   help="where the server keeps its state (default .connect/emulator)")
     p.add_argument("--api-key", help="the administrator's API key (default: generated)")
     p.add_argument("--python-versions", default=None, metavar="V1,V2",
                    help="Python installations the server offers (default: 3.10-3.13 + this one)")
@@ -140,6 +150,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default 0: all, like Connect)")
     for command in sub.choices.values():  # `connectfile plan --no-color` works too
         _global_flags(command, after_command=True)
+    return parser
+
+
+def _command(sub: Any, name: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with its examples (kept as written)."""
+    about = usage.COMMANDS[name]
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=about.help, description=about.text(), epilog=about.epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     return parser
 
 
@@ -166,7 +185,7 @@ def _python_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _target_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-t", "--target")
+    p.add_argument("-t", "--target", help="the [targets] entry to use (default: the default one)")
     p.add_argument("--app", dest="apps", action="append", default=[], metavar="A",
                    help="only this app (repeatable)")
     p.add_argument("--retries", type=_count, default=None, metavar="N",

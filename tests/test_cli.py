@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
 import pytest
 
-from connectfile.cli import format_error, main
+from connectfile.cli import build_parser, format_error, main
 from connectfile.errors import (
     EXIT_MEANINGS,
     ConfigError,
@@ -80,3 +81,38 @@ def test_error_classes_say_what_happened_and_all_exit_1() -> None:
     for cls in (ServerUnreachableError, CredentialsError, CorruptFileError, InterpreterError):
         assert issubclass(cls, ConnectfileError) and not issubclass(cls, UsageError)
         assert format_error(cls("x")) == "error: x"
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(actions[0].choices)
+
+
+def test_help_says_what_the_tool_is_and_every_option_has_a_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Command-line edge" not in out
+    assert "Deploy apps to Posit Connect from a checked-in connect.toml" in out
+    parser = build_parser()
+    commands = _subparsers(parser)
+    assert set(commands) >= {"init", "validate", "files", "manifest", "bundle", "plan", "apply",
+                             "emulator"}
+    for name, command in {"": parser, **commands}.items():
+        for action in command._actions:
+            assert action.help and action.help != argparse.SUPPRESS, (
+                name, action.option_strings or action.dest)
+
+
+@pytest.mark.parametrize("command", sorted(_subparsers(build_parser())))
+def test_each_command_help_ends_with_examples(command: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    head, _, examples = out.rpartition("\nexamples:\n")
+    parser = _subparsers(build_parser())[command]
+    assert parser.description and parser.description in head  # says what it does
+    lines = examples.splitlines()
+    assert 1 <= len(lines) <= 2
+    assert all(line.startswith(f"  connectfile {command}") for line in lines)
+    assert parser.formatter_class is argparse.RawDescriptionHelpFormatter
