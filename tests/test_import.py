@@ -266,3 +266,21 @@ def test_a_global_flag_after_the_command_does_not_reset_one_before_it(tmp_path: 
     assert (parsed.config, parsed.verbose, parsed.no_color) == (Path("x.toml"), True, True)
     parsed = build_parser().parse_args(["plan"])
     assert (parsed.config, parsed.verbose, parsed.no_color) == (None, False, False)
+
+
+def test_a_directory_without_peer_files_says_what_was_looked_for(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "import", "--from-publisher", "legacy", "--from-rsconnect", "apps")
+    assert code == 0
+    assert "Posit Publisher: found no .posit/publish/*.toml under the directory given" in out
+    assert "rsconnect-python: found no rsconnect-python/*.json or [tool.rsconnect]" in out
+    assert "Nothing to import" in out
+
+
+def test_import_without_a_source_is_a_usage_error(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "import")
+    assert code == 1
+    assert "import needs --from-publisher DIR or --from-rsconnect DIR" in err

@@ -116,6 +116,11 @@ def _report(found: list[tuple[str, Found]], outcomes: list[Outcome], path: Path,
     for outcome in outcomes:
         for note in outcome.notes:
             print(f"  {note}", file=out)
+    for tool, result in found:
+        if not result.apps and not result.skipped:
+            looked = (".posit/publish/*.toml" if tool == "Posit Publisher"
+                      else "rsconnect-python/*.json or [tool.rsconnect] in pyproject.toml")
+            print(f"  {tool}: found no {looked} under the directory given", file=out)
     if not added:
         print(f"Nothing to import: no app was added to {path}.", file=out)
     elif not dry_run:

@@ -115,6 +115,11 @@ def _explain(error: ValidationError) -> Iterator[tuple[Path, str]]:
         names = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
         shown = "" if isinstance(value, dict | list) else f" ({show(value)})"
+        if path and path[-1] == "python" and isinstance(value, dict):
+            # Publisher's [python] table: its version is connect.toml's python string.
+            version = value.get("version")
+            example = version if isinstance(version, str) and version else "3.11"
+            shown = f' (did you mean python = "{example}"? Publisher\'s [python] version)'
         yield path, f"expected {wanted}, got {toml_type(value)}{shown}"
     elif kind == "enum":
         options = [str(o) for o in error.validator_value]
