@@ -176,3 +176,48 @@ def test_publisher_without_rights_gets_one_line(repo: Repo, monkeypatch: pytest.
             "this operation): only its owner, a collaborator or an administrator may") \
         in failures[0]
     assert repo.acl() == {("pat", "viewer")}
+
+
+def test_tags_set_changed_and_missing(repo: Repo) -> None:
+    from connectfile.remote.client import ConnectClient, make_session
+
+    admin = ConnectClient(repo.emu.url, session=make_session(repo.emu.api_key))
+    ids: dict[str, str] = {}
+    for path in ("Finance", "Finance/Quarterly", "Finance/Monthly", "Sales", "Sales/Old"):
+        parent, _, name = path.rpartition("/")
+        body = {"name": name, "parent_id": ids.get(parent)}
+        ids[path] = str(admin._json("POST", "/v1/tags", json=body)["id"])
+    names = {v: k for k, v in ids.items()}
+
+    def tags() -> set[str]:
+        guid = repo.content()["guid"]
+        return {names[t] for t in repo.emu.state()["content_tags"].get(guid, [])}
+
+    repo.config('tags = ["Finance/Quarterly"]')
+    code, out, err = repo.cli("plan")
+    assert code == 0, err
+    assert "+ tag Finance/Quarterly" in plan_lines(out)
+    assert repo.cli("apply", "--auto-approve")[0] == 0
+    assert tags() == {"Finance", "Finance/Quarterly"}
+    assert repo.cli("plan")[1].splitlines()[-1].startswith("No changes.")
+
+    repo.config('tags = ["Finance/Monthly", "Sales/Old"]')
+    code, out, _ = repo.cli("plan")
+    assert plan_lines(out) == ["- tag Finance/Quarterly", "+ tag Finance/Monthly",
+                               "+ tag Sales/Old"]
+    assert repo.cli("apply", "--auto-approve")[0] == 0
+    assert tags() == {"Finance", "Finance/Monthly", "Sales", "Sales/Old"}
+
+    repo.config("tags = []")
+    code, out, _ = repo.cli("plan")
+    assert plan_lines(out) == ["- tag Finance", "- tag Sales"]
+    assert repo.cli("apply", "--auto-approve")[0] == 0
+    assert tags() == set()
+
+    repo.config('tags = ["Finance/Yearly"]')
+    code, out, err = repo.cli("plan")
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        "connect.toml:12: apps.web.tags[0]: no tag 'Finance/Yearly' on target 'emu': tags are "
+        "created by a Connect administrator (connectfile does not create them); ask one to "
+        "add it, or fix the path")
