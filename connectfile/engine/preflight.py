@@ -10,7 +10,7 @@ from connectfile.bundle import python as pyenv
 from connectfile.config.model import App, Project
 from connectfile.engine.checks import RemoteFacts, check_project, check_remote
 from connectfile.engine.validation import DiskView
-from connectfile.errors import ConfigError, Issue
+from connectfile.errors import ConfigError, ConnectApiError, Issue
 from connectfile.remote.state import DeployedApp
 from connectfile.remote.target import TargetSession
 
@@ -39,7 +39,10 @@ def check_online(
             wanted[app.key] = (info.version, info.source)
     versions: tuple[str, ...] = ()
     if wanted:
-        installations = client.python_settings().get("installations")
+        try:
+            installations = client.python_settings().get("installations")
+        except ConnectApiError:  # a server that will not say: the build is the check
+            installations = None
         versions = tuple(str(i.get("version")) for i in installations or ()
                          if isinstance(i, dict) and i.get("version"))
     vanities = client.list_vanities() if any(a.vanity_url for a in selected) else None
