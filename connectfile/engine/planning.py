@@ -13,7 +13,7 @@ from connectfile.bundle.prepare import prepare
 from connectfile.bundle.prepared import LocalApp
 from connectfile.config.model import App, Project
 from connectfile.engine.governance import Resolver
-from connectfile.engine.preflight import check_offline, check_online
+from connectfile.engine.preflight import check_offline, check_online, read_server
 from connectfile.engine.secrets import check_secrets
 from connectfile.errors import UsageError
 from connectfile.files.meter import NO_PROGRESS, Progress
@@ -33,7 +33,7 @@ from connectfile.remote.tls import CONNECTIONS
 
 # Concurrent reads of deployed state (1-3 small requests per app): enough that the reads
 # of a big monorepo take a round trip or two, and finish while the files are walked.
-READERS: Final = CONNECTIONS
+READERS: Final = CONNECTIONS - 1  # the other connection serves preflight's server-wide reads
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -68,20 +68,26 @@ def plan_target(
     record = load_record(project.root, target, server=session.record_server)
     if session.principal:
         check_pinned(project, selected, record)
-    with ThreadPoolExecutor(max_workers=_readers(selected)) as pool:
-        plans, prepared, deployed = _plan_apps(
-            project, session, selected, record, pool, Resolver(session.client, project, target),
-            python=python, force_generate=force_generate, skip=skip,
-            resend_secrets=resend_secrets, progress=progress)
-    if session.principal:
-        for app, found in zip(selected, deployed, strict=True):
-            if found is None:  # the recorded content is gone: a principal cannot create it
-                raise UsageError(
-                    f"apps.{app.key}: its recorded content is not on {session.server_url}, and "
-                    "trusted publishing (OIDC) cannot create content: pin the app's content "
-                    "with `guid`, or create it once with an API key"
-                )
-    check_online(project, session, selected, deployed)
+    with ThreadPoolExecutor(max_workers=_readers(selected) + 1) as pool:
+        server = pool.submit(read_server, project, session, selected)  # with the app reads
+        try:
+            plans, prepared, deployed = _plan_apps(
+                project, session, selected, record, pool,
+                Resolver(session.client, project, target), python=python,
+                force_generate=force_generate, skip=skip, resend_secrets=resend_secrets,
+                progress=progress)
+        except BaseException:
+            server.cancel()
+            raise
+        if session.principal:
+            for app, found in zip(selected, deployed, strict=True):
+                if found is None:  # the recorded content is gone: a principal cannot create it
+                    raise UsageError(
+                        f"apps.{app.key}: its recorded content is not on {session.server_url}, "
+                        "and trusted publishing (OIDC) cannot create content: pin the app's "
+                        "content with `guid`, or create it once with an API key"
+                    )
+        check_online(project, session, selected, deployed, server.result())
     plan = build_plan(
         target=target,
         # A local target's URL has this run's random port; the plan names it "local".

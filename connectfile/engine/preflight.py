@@ -5,6 +5,7 @@ URLs and content names taken) from facts the plan reads anyway, plus a GET or tw
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from connectfile.bundle import python as pyenv
 from connectfile.config.model import App, Project
@@ -24,13 +25,17 @@ def check_offline(project: Project, selected: Sequence[App], environ: Mapping[st
         raise ConfigError(issues)
 
 
-def check_online(
-    project: Project,
-    session: TargetSession,
-    selected: Sequence[App],
-    deployed: Sequence[DeployedApp | None],
-) -> None:
-    """Raise ConfigError when the server would refuse a selected app (see the module doc)."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ServerReads:
+    """What check_online asks the server whatever the apps' content (one or two GETs)."""
+
+    wanted_python: Mapping[str, tuple[str, str]]  # app key -> (version, where it was set)
+    python_versions: tuple[str, ...]  # installed on the server; () when nothing was asked
+    vanities: dict[str, str] | None  # taken vanity paths; None when no app sets one
+
+
+def read_server(project: Project, session: TargetSession, selected: Sequence[App]) -> ServerReads:
+    """check_online's server-wide GETs; plan sends them alongside its per-app reads."""
     client = session.client
     wanted: dict[str, tuple[str, str]] = {}
     for app in selected:
@@ -46,6 +51,22 @@ def check_online(
         versions = tuple(str(i.get("version")) for i in installations or ()
                          if isinstance(i, dict) and i.get("version"))
     vanities = client.list_vanities() if any(a.vanity_url for a in selected) else None
+    return ServerReads(wanted_python=wanted, python_versions=versions, vanities=vanities)
+
+
+def check_online(
+    project: Project,
+    session: TargetSession,
+    selected: Sequence[App],
+    deployed: Sequence[DeployedApp | None],
+    reads: ServerReads | None = None,
+) -> None:
+    """Raise ConfigError when the server would refuse a selected app (see the module doc).
+
+    `reads` are read_server's answers when already fetched, else they are fetched now.
+    """
+    client = session.client
+    got = read_server(project, session, selected) if reads is None else reads
     taken: dict[str, str] = {}
     for app, remote in zip(selected, deployed, strict=True):
         if remote is not None and remote.name != app.name:  # the plan renames it
@@ -55,9 +76,10 @@ def check_online(
     existing = {app.key: {"guid": remote.guid, "name": remote.name} if remote else None
                 for app, remote in zip(selected, deployed, strict=True)}
     facts = RemoteFacts(target=session.target.name, server=session.server_url,
-                        python_versions=versions, wanted_python=wanted, existing=existing,
+                        python_versions=got.python_versions,
+                        wanted_python=dict(got.wanted_python), existing=existing,
                         missing_guids=frozenset(), server_version=session.server_version,
-                        vanities=vanities, names_taken=taken)
+                        vanities=got.vanities, names_taken=taken)
     issues = check_remote(project, facts, {a.key for a in selected}, mode_changes=False)
     if issues:
         raise ConfigError(issues)
