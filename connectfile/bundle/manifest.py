@@ -80,16 +80,17 @@ def keep_unmanaged(built: Mapping[str, Any], existing: Mapping[str, Any]) -> dic
 def to_bytes(manifest: Mapping[str, Any]) -> bytes:
     """The canonical bytes: sorted keys, indent 2, UTF-8, trailing newline."""
     files = manifest.get("files")
-    if isinstance(files, Mapping) and files and _plain_files(files):
-        # json's indenting encoder is pure Python and costs ~1.5 ms per 500 files; the
-        # `files` table is written directly instead, in exactly the text json would make.
+    # json's indenting encoder is pure Python and costs ~1.5 ms per 500 files; the
+    # `files` table is written directly instead, in exactly the text json would make.
+    table = _files_text(files) if isinstance(files, Mapping) and files else None
+    if table is not None:
         rest = json.dumps({**manifest, "files": {}}, indent=2, sort_keys=True,
                           ensure_ascii=False)
         # Only a top-level key sits after a newline and two spaces: json escapes newlines
         # inside strings, and nested keys are indented further.
         head, found, tail = rest.partition(_EMPTY_FILES)
         if found and _EMPTY_FILES not in tail:
-            return f"{head}{_FILES_KEY}{_files_text(files)}{tail}\n".encode()
+            return f"{head}{_FILES_KEY}{table}{tail}\n".encode()
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False)
     return (text + "\n").encode("utf-8")
 
@@ -99,21 +100,21 @@ _EMPTY_FILES: Final = _FILES_KEY + "{}"
 _encode: Final = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
 
 
-def _plain_files(files: Mapping[Any, Any]) -> bool:
-    """True when every entry is `str -> {"checksum": str}`, the shape `_files_text` writes."""
-    return all(
-        isinstance(path, str) and isinstance(entry, dict) and len(entry) == 1
-        and isinstance(entry.get("checksum"), str)
-        for path, entry in files.items()
-    )
-
-
-def _files_text(files: Mapping[str, Mapping[str, str]]) -> str:
-    entries = ",\n".join(
-        f'    {_encode(path)}: {{\n      "checksum": {_encode(files[path]["checksum"])}\n    }}'
-        for path in sorted(files)
-    )
-    return f"{{\n{entries}\n  }}"
+def _files_text(files: Mapping[Any, Any]) -> str | None:
+    """The `files` table as json.dumps(indent=2) writes it, in one pass; None unless every
+    entry is `str -> {"checksum": str}` (then json writes the whole manifest)."""
+    if not all(isinstance(path, str) for path in files):
+        return None
+    entries = []
+    for path in sorted(files):
+        entry = files[path]
+        if not isinstance(entry, dict) or len(entry) != 1:
+            return None
+        checksum = entry.get("checksum")
+        if not isinstance(checksum, str):
+            return None
+        entries.append(f'    {_encode(path)}: {{\n      "checksum": {_encode(checksum)}\n    }}')
+    return "{\n" + ",\n".join(entries) + "\n  }"
 
 
 def checksums(manifest: Mapping[str, Any]) -> dict[str, str]:

@@ -308,6 +308,9 @@ _DEFAULTS: Final = GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES)
 _SECRETS: Final = GitIgnoreSpec.from_lines(SECRET_EXCLUDES)
 
 
+_ANY_DEPTH: Final = "^(?:.+/)?"
+
+
 def _any_matcher(spec: GitIgnoreSpec) -> Callable[[str], bool]:
     """A function telling whether any pattern of `spec` (negations included) matches a path.
 
@@ -318,7 +321,13 @@ def _any_matcher(spec: GitIgnoreSpec) -> Callable[[str], bool]:
     try:
         parts = [p.regex.pattern.replace("(?P<ps_d>", "(?:")
                  for p in spec.patterns if p.include is not None and p.regex is not None]
-        joined = re.compile("|".join(f"(?:{part})" for part in parts)) if parts else None
+        # Most patterns match at any depth (`^(?:.+/)?name...`): with that prefix written
+        # once, a path is tried at each of its slashes once, not once per pattern.
+        deep = [p.removeprefix(_ANY_DEPTH) for p in parts if p.startswith(_ANY_DEPTH)]
+        rooted = [p for p in parts if not p.startswith(_ANY_DEPTH)]
+        if deep:
+            rooted.append(_ANY_DEPTH + "(?:" + "|".join(f"(?:{d})" for d in deep) + ")")
+        joined = re.compile("|".join(f"(?:{part})" for part in rooted)) if rooted else None
     except (AttributeError, TypeError, re.error):
         return lambda path: spec.check_file(path).index is not None
     if joined is None:
