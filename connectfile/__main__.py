@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from connectfile.cli import main
+from connectfile.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn
 
 from connectfile import __version__
@@ -306,3 +308,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("connectfile: unexpected error (this is a bug, please report it):", file=sys.stderr)
         traceback.print_exc()
         return ExitCode.BUG
+
+
+def entry() -> NoReturn:
+    """The console script and `python -m connectfile`: main(), and an interrupted run leaves
+    at once (a second Ctrl-C anywhere quits on the spot; no thread is waited for)."""
+    presses = 0
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        nonlocal presses
+        presses += 1
+        if presses > 1:
+            os._exit(ExitCode.INTERRUPTED)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+    code = main()
+    if code == ExitCode.INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from connectfile.bundle.archive import write_bundle
 from connectfile.bundle.prepared import LocalApp
 from connectfile.commands.common import load, local_note, write_markdown
+from connectfile.commands.interrupt import cancel_on_sigint
 from connectfile.engine.executor import ApplyContext, apply_plan
 from connectfile.engine.planning import plan_target
 from connectfile.engine.saved import check_saved, prepare_saved
@@ -18,7 +20,7 @@ from connectfile.errors import ExitCode, UsageError
 from connectfile.files.meter import Progress
 from connectfile.plans.saved import load_plan
 from connectfile.plans.values import Plan
-from connectfile.remote.lock import DEFAULT_WAIT, project_lock
+from connectfile.remote.lock import DEFAULT_WAIT, project_lock, sweep_tmp
 from connectfile.remote.records import cache_dir, load_record, save_record
 from connectfile.remote.target import open_target, remember_manifest
 from connectfile.views.apply_text import EventPrinter, outcome_json, print_summary
@@ -78,7 +80,9 @@ def run(
             return 0
         if not auto_approve and saved is None:
             _confirm()  # a saved plan is the approval, as in Terraform
-        result = apply_plan(plan, ApplyContext(
+        cancel = threading.Event()
+        tmp_dir = sweep_tmp(project.root)  # under the lock: what is there is a dead run's
+        context = ApplyContext(
             api=session.client,
             project=project,
             apps={a.key: a for a in project.apps_for(session.target.name)},
@@ -98,13 +102,19 @@ def run(
             uploaded=lambda key, guid, bundle_id: remember_manifest(
                 cache_dir(project.root, session.target.name), guid, bundle_id,
                 locals_[key].manifest),
-        ))
+            tmp_dir=tmp_dir,
+            cancel=cancel,
+        )
+        with cancel_on_sigint(cancel):
+            result = apply_plan(plan, context)
     if markdown is not None:
         write_markdown(markdown, render_apply_markdown(plan, result))
     if as_json:
         print(json.dumps(outcome_json(plan, result), indent=2))
     else:
         print_summary(result, sys.stdout, sys.stderr, note)
+    if result.interrupted:
+        return ExitCode.INTERRUPTED
     return ExitCode.OK if result.ok else ExitCode.ERROR
 
 
@@ -134,7 +144,11 @@ def _confirm() -> None:
             "apply asks for confirmation, but stdin is not a terminal; "
             "pass --auto-approve to apply unattended"
         )
-    answer = input(PROMPT)
+    try:
+        answer = input(PROMPT)
+    except EOFError:  # Ctrl-D: no answer is a refusal
+        print(file=sys.stderr)
+        answer = ""
     if answer.strip() != "yes":
         raise UsageError("Apply cancelled (only 'yes' is accepted); nothing was changed.")
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import enum
 import tempfile
 import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Protocol
 
 from connectfile.config.model import App, Project
 from connectfile.engine import secrets
+from connectfile.engine.follow import TASK_TIMEOUT, TASK_WAIT, Interrupted, TaskFailed, follow_task
 from connectfile.engine.governance import GovernanceAPI, apply_access
+from connectfile.engine.pool import run_all
 from connectfile.errors import ConnectApiError, ConnectfileError, DeployError, StalePlanError
 from connectfile.files.meter import NO_PROGRESS, Meter, Progress
 from connectfile.plans import marker
@@ -23,10 +24,6 @@ from connectfile.plans.values import Action, AppPlan, Plan
 from connectfile.remote.lookup import find_existing
 from connectfile.remote.records import with_app
 from connectfile.remote.state import AppRecord, TargetRecord
-
-LOG_TAIL: Final = 20
-TASK_WAIT: Final = 2  # seconds Connect may hold each task poll open
-TASK_TIMEOUT: Final = 3600.0  # a deploy still running after an hour is reported, not awaited
 
 
 class ConnectAPI(GovernanceAPI, Protocol):
@@ -71,7 +68,7 @@ class Event:
 class AppOutcome:
     key: str
     action: Action
-    status: str  # created | updated | redeployed | unchanged | failed
+    status: str  # created | updated | redeployed | unchanged | failed | interrupted | not started
     guid: str | None = None
     url: str | None = None
     bundle_id: str | None = None
@@ -80,7 +77,7 @@ class AppOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.status != "failed"
+        return self.status not in ("failed", "interrupted", "not started")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -91,6 +88,10 @@ class ApplyResult:
     @property
     def ok(self) -> bool:
         return all(o.ok for o in self.outcomes)
+
+    @property
+    def interrupted(self) -> bool:
+        return any(o.status in ("interrupted", "not started") for o in self.outcomes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,14 +117,11 @@ class ApplyContext:
     uploaded: Uploaded | None = None  # e.g. to fill the manifest cache (no download next plan)
     task_wait: int = TASK_WAIT
     task_timeout: float = TASK_TIMEOUT
+    tmp_dir: Path | None = None  # where bundles are written before upload (.connect/tmp/)
+    cancel: threading.Event = field(default_factory=threading.Event)  # set by Ctrl-C
+    grace: float = 1.0  # seconds in-flight apps get to finish once `cancel` is set
 
 
-class TaskFailed(DeployError):
-    """A Connect task ended with a non-zero code; carries its last log lines."""
-
-    def __init__(self, message: str, log_tail: Sequence[str]) -> None:
-        super().__init__(message)
-        self.log_tail = tuple(log_tail)
 
 
 def apply_plan(plan: Plan, ctx: ApplyContext) -> ApplyResult:
@@ -132,7 +130,10 @@ def apply_plan(plan: Plan, ctx: ApplyContext) -> ApplyResult:
     runner = _Runner(ctx)
     with ThreadPoolExecutor(max_workers=max(1, ctx.parallelism)) as pool:
         check_fresh(plan, ctx, pool)  # one look-up per app: as parallel as the apply itself
-        outcomes = tuple(pool.map(runner.run, plan.apps))
+    results = run_all(plan.apps, runner.run, parallelism=ctx.parallelism, cancel=ctx.cancel,
+                      grace=ctx.grace)
+    outcomes = tuple(o if o is not None else runner.abandoned(a)
+                     for a, o in zip(plan.apps, results, strict=True))
     return ApplyResult(outcomes=outcomes, record=runner.record)
 
 
@@ -208,6 +209,7 @@ class _Runner:
         self.ctx = ctx
         self.record = ctx.record
         self._lock = threading.Lock()
+        self._doing: dict[str, str] = {}
 
     def emit(self, key: str, kind: EventKind, message: str) -> None:
         self.ctx.on_event(Event(app=key, kind=kind, message=message))
@@ -223,14 +225,35 @@ class _Runner:
                               error=message)
         try:
             return self._apply(a)
+        except Interrupted as exc:
+            return AppOutcome(key=a.key, action=a.action, status="interrupted", guid=a.guid,
+                              error=str(exc))
         except ConnectfileError as exc:
             self.emit(a.key, EventKind.FAILED, str(exc))
             return AppOutcome(key=a.key, action=a.action, status="failed", guid=a.guid,
                               url=self._url(a.guid, a.content_url, None), error=str(exc),
                               log_tail=exc.log_tail if isinstance(exc, TaskFailed) else ())
 
+    def abandoned(self, a: AppPlan) -> AppOutcome:
+        """The outcome of an app the run walked away from after Ctrl-C."""
+        with self._lock:
+            doing = self._doing.get(a.key)
+        if doing is None:
+            return AppOutcome(key=a.key, action=a.action, status="not started", guid=a.guid,
+                              error="not started: the run was interrupted")
+        return AppOutcome(key=a.key, action=a.action, status="interrupted", guid=a.guid,
+                          error=f"interrupted while {doing}")
+
+    def _step(self, key: str, doing: str) -> None:
+        """Note what `key` is doing now (for the Ctrl-C summary); stop here if cancelled."""
+        with self._lock:
+            self._doing[key] = doing
+        if self.ctx.cancel.is_set():
+            raise Interrupted(f"interrupted before {doing}")
+
     def _apply(self, a: AppPlan) -> AppOutcome:
         ctx, app = self.ctx, self.ctx.apps[a.key]
+        self._step(a.key, "changing settings")
         guid, content_url = a.guid, a.content_url
         changed = {s.key: s.after for s in a.settings}
         if a.action is Action.CREATE:
@@ -305,7 +328,10 @@ class _Runner:
 
     def _deploy(self, a: AppPlan, guid: str, *, previous: str | None) -> str:
         ctx = self.ctx
-        with tempfile.TemporaryDirectory(prefix="connectfile-") as tmp:
+        self._step(a.key, "uploading its bundle")
+        if ctx.tmp_dir is not None:
+            ctx.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="connectfile-", dir=ctx.tmp_dir) as tmp:
             path = Path(tmp) / f"{a.key}.tar.gz"
             md5 = ctx.write_bundle(a.key, path)
             size = path.stat().st_size
@@ -351,29 +377,13 @@ class _Runner:
             self.emit(key, EventKind.STEP, "the deploy answer was lost, but Connect shows the "
                       "bundle built (its build log is not available)")
             return
-        lines: list[str] = []
-        first = 0
-        deadline = time.monotonic() + self.ctx.task_timeout
-        while True:
-            task = self.ctx.api.get_task(task_id, first=first, wait=self.ctx.task_wait)
-            for line in task.get("output") or ():
-                lines.append(str(line))
-                self.emit(key, EventKind.LOG, str(line))
-            first = int(task.get("last") or first + len(task.get("output") or ()))
-            if task.get("finished"):
-                break
-            if time.monotonic() > deadline:
-                raise TaskFailed(
-                    f"deploy task {task_id} did not finish within {self.ctx.task_timeout:.0f} s "
-                    "(it may still be running on Connect)",
-                    lines[-LOG_TAIL:],
-                )
-        code, error = task.get("code") or 0, str(task.get("error") or "")
-        if code != 0 or error:
-            raise TaskFailed(
-                f"deploy task {task_id} failed: {error or f'exit code {code}'}",
-                lines[-LOG_TAIL:],
-            )
+        building = f"Connect was building (task {task_id}; it goes on building on the server)"
+        with self._lock:
+            self._doing[key] = building
+        follow_task(self.ctx.api, task_id, wait=self.ctx.task_wait,
+                    timeout=self.ctx.task_timeout, cancel=self.ctx.cancel,
+                    on_line=lambda line: self.emit(key, EventKind.LOG, line),
+                    building=building)
 
     def _url(self, guid: str | None, content_url: str | None, vanity: str | None) -> str | None:
         if vanity:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +64,21 @@ def project_lock(root: Path, *, timeout: float = DEFAULT_WAIT) -> Iterator[None]
     finally:
         holder.unlink(missing_ok=True)
         lock.release()
+
+
+def sweep_tmp(root: Path) -> Path:
+    """Empty `.connect/tmp/` (bundles a killed run left behind) and return it.
+
+    Called under the project lock, so no running apply owns anything in it.
+    """
+    tmp = root / ".connect" / "tmp"
+    if tmp.is_dir():
+        for entry in tmp.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+    return tmp
 
 
 def _holder(path: Path) -> str:

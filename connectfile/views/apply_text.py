@@ -10,7 +10,8 @@ from connectfile.engine.executor import ApplyResult, AppOutcome, Event, EventKin
 from connectfile.plans.encoding import plan_to_json
 from connectfile.plans.values import Plan
 
-STATUS_MARK = {"created": "+", "redeployed": "~", "updated": "~", "unchanged": " ", "failed": "!"}
+STATUS_MARK = {"created": "+", "redeployed": "~", "updated": "~", "unchanged": " ", "failed": "!",
+               "interrupted": "!", "not started": "-"}
 
 
 class EventPrinter:
@@ -50,6 +51,14 @@ def print_summary(result: ApplyResult, out: TextIO, err: TextIO, note: str | Non
 def result_line(result: ApplyResult) -> str:
     """`Apply complete: 1 created, 0 redeployed, ...` (or `finished with errors`)."""
     counts = {s: sum(1 for o in result.outcomes if o.status == s) for s in STATUS_MARK}
+    if result.interrupted:
+        done = sum(1 for o in result.outcomes if o.ok)
+        building = sum(1 for o in result.outcomes if "goes on building" in (o.error or ""))
+        return (
+            f"Apply interrupted: {done} done, {counts['not started']} not started, "
+            f"{counts['interrupted']} interrupted ({building} still building on Connect), "
+            f"{counts['failed']} failed. Run apply again to finish."
+        )
     return (
         f"Apply {'complete' if result.ok else 'finished with errors'}: "
         f"{counts['created']} created, {counts['redeployed']} redeployed, "
