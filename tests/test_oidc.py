@@ -223,6 +223,7 @@ def test_an_app_without_pin_or_record_is_a_plan_error(repo: Repo) -> None:
         "apps.api: trusted publishing (OIDC) deploys only to existing content, and this app "
         'has no `guid` pin and no deployment record: add guid = "<content GUID>" to '
         "[apps.api]")
+    assert not err.startswith("error:") and "connect.toml:2: apps.api: " in err  # located
     assert len(repo.emu.state()["content"]) == 1
 
 

@@ -15,7 +15,7 @@ from connectfile.config.model import App, Project
 from connectfile.engine.governance import Resolver
 from connectfile.engine.preflight import check_offline, check_online, read_server
 from connectfile.engine.secrets import check_secrets
-from connectfile.errors import UsageError
+from connectfile.errors import ConfigError, Issue, UsageError
 from connectfile.files.meter import NO_PROGRESS, Progress
 from connectfile.plans.access import with_access
 from connectfile.plans.diff import (
@@ -204,11 +204,13 @@ def check_pinned(project: Project, apps: Sequence[App], record: TargetRecord | N
     """Under trusted publishing each app needs a `guid` pin or a record: a service
     principal reaches only content granted to it, and never looks content up by name."""
     problems = [
-        f"{project.source}:{project.line_of(f'apps.{app.key}')}: apps.{app.key}: trusted "
-        "publishing (OIDC) deploys only to existing content, and this app has no `guid` pin "
-        f"and no deployment record: add guid = \"<content GUID>\" to [apps.{app.key}]"
+        Issue(source=project.source, line=project.line_of(f"apps.{app.key}"),
+              path=f"apps.{app.key}",
+              message="trusted publishing (OIDC) deploys only to existing content, and this "
+              "app has no `guid` pin and no deployment record: add "
+              f'guid = "<content GUID>" to [apps.{app.key}]')
         for app in apps
         if app.guid is None and not (record and app.key in record.apps)
     ]
     if problems:
-        raise UsageError("\n".join(problems))
+        raise ConfigError(problems)
