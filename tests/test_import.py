@@ -284,3 +284,35 @@ def test_import_without_a_source_is_a_usage_error(
     code, _, err = run(capsys, "import")
     assert code == 1
     assert "import needs --from-publisher DIR or --from-rsconnect DIR" in err
+
+
+BROKEN = """\
+'$schema' = 'https://cdn.posit.co/publisher/schemas/posit-publishing-schema-v3.json'
+type = 'python-flask'
+entrypoint = 'app:app'
+
+[python]
+
+[connect.runtime]
+min_processes = {low}
+max_processes = 2
+"""
+
+
+def test_an_app_that_would_not_validate_is_skipped_and_the_others_added(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, low in (("zero", 0), ("inverted", 5)):
+        folder = repo / "more" / name / ".posit" / "publish"
+        folder.mkdir(parents=True)
+        (folder / f"{name}.toml").write_text(BROKEN.format(low=low))
+    code, out, err = run(capsys, "import", "--from-publisher", "more")
+    assert code == 0, out + err
+    project = load_project(repo / "connect.toml")
+    assert [a.key for a in project.apps] == ["legacy", "zero"]
+    zero = project.app("zero")  # Publisher's min_processes = 0 is Connect's default
+    assert (zero.runtime.min_processes, zero.runtime.max_processes) == (None, 2)
+    assert "not carried over: connect.runtime.min_processes = 0" in out
+    assert ("more/inverted/.posit/publish/inverted.toml: skipped: apps.inverted would not be "
+            "valid (apps.inverted.runtime.min_processes: min_processes (5) is more than "
+            "max_processes (2)") in out

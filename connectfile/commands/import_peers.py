@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,7 @@ def run(*, config: Path | None, publisher: Path | None, rsconnect: Path | None,
     text = existing
     outcomes: list[Outcome] = []
     for tool, found in apps_found:
-        current = _parsed(text, path)
-        outcome = add_apps(text, current.get("apps", {}), _targets(current), found.apps,
-                           tool=tool)
+        outcome = _add_valid(text, path, found, tool)
         outcomes.append(outcome)
         text = outcome.text
     added = [a for o in outcomes for a in o.added]
@@ -57,6 +56,45 @@ def run(*, config: Path | None, publisher: Path | None, rsconnect: Path | None,
         return 0
     write_atomic(path, outcomes[-1].text.encode("utf-8"))
     return 0
+
+
+def _add_valid(text: str | None, path: Path, found: Found, tool: str) -> Outcome:
+    """Add `found`'s apps, leaving out (and reporting) each one that would not validate."""
+    current = _parsed(text, path)
+    apps = list(found.apps)
+    rejected: list[str] = []
+    while True:
+        outcome = add_apps(text, current.get("apps", {}), _targets(current), apps, tool=tool)
+        bad = _invalid(outcome, path)
+        if not bad:
+            return replace(outcome, notes=outcome.notes + tuple(rejected))
+        sources = set()
+        for item in outcome.added:
+            if item.app.key in bad:
+                sources.add(item.app.source)
+                rejected.append(f"{item.app.source}: skipped: apps.{item.app.key} would not "
+                                f"be valid ({bad[item.app.key]})")
+        apps = [a for a in apps if a.source not in sources]
+
+
+def _invalid(outcome: Outcome, path: Path) -> dict[str, str]:
+    """Problems of the new apps in `outcome.text`, by app key (the first one of each)."""
+    if not outcome.added:
+        return {}
+    try:
+        parse_project(outcome.text, source=str(path), root=path.absolute().parent)
+    except ConfigError as exc:
+        keys = {item.app.key for item in outcome.added}
+        bad: dict[str, str] = {}
+        for issue in exc.issues:
+            parts = issue.path.split(".")
+            key = parts[1].split("[")[0] if len(parts) > 1 and parts[0] == "apps" else None
+            if key in keys:
+                bad.setdefault(key, f"{issue.path}: {issue.message}")
+        if not bad:  # not the new apps' fault: say so rather than guess
+            _validate(outcome.text, path)
+        return bad
+    return {}
 
 
 def _config_path(explicit: Path | None) -> Path:

@@ -148,6 +148,11 @@ def _connect(connect: Mapping[str, Any], table: dict[str, Any], dropped: list[st
         if not isinstance(values, Mapping):
             continue
         kept = {k: v for k, v in values.items() if k in keys}
+        if section == "runtime" and kept.get("min_processes") == 0:
+            # Publisher allows 0, Connect's default; connect.toml asks for at least 1.
+            del kept["min_processes"]
+            dropped.append("connect.runtime.min_processes = 0 (Connect's default; "
+                           "connect.toml leaves it unmanaged)")
         if kept:
             table[ours] = kept
         for key in values:
