@@ -133,3 +133,16 @@ def test_validate_online_checks_the_app_mode_too(tmp_path: Path,
         err = capsys.readouterr().err
     assert code == 1
     assert 'type = "panel" needs Connect 2025.11 or later' in err
+
+
+def test_apply_stops_at_the_same_checks_before_creating_anything(
+    tmp_path: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(tmp_path, emulator, 'type = "flask"\nentrypoint = "nosuch:app"\npython = "3.11"\n',
+            FLASK, monkeypatch)
+    assert main(["apply", "--auto-approve"]) == 1
+    assert "module 'nosuch' not found" in capsys.readouterr().err
+    listed = requests.get(f"{emulator.url}/__api__/v1/content",
+                          headers={"Authorization": f"Key {emulator.api_key}"}, timeout=10)
+    assert listed.json() == []
