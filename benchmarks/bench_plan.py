@@ -89,10 +89,6 @@ def measure(args: argparse.Namespace, root: Path) -> dict[str, float]:
     print(f"monorepo: {args.apps} apps x {args.files} files = {n} files, {mib:.0f} MiB; "
           f"{args.runs} runs each, median", flush=True)
     time.sleep(2.1)  # files younger than 2 s are never cached ("racy" rule)
-    step("floors")
-    f["pass"] = best([sys.executable, "-c", "pass"], args.runs, cwd=root).seconds
-    f["stat"] = best([sys.executable, "-c", STAT, "apps"], args.runs, cwd=repo).seconds
-    f["md5"] = best([sys.executable, "-c", MD5, "apps"], args.runs, cwd=repo).seconds
     emu = Emulator(root / "emulator")
     with emu.running():
         env = emu.env()
@@ -106,13 +102,24 @@ def measure(args: argparse.Namespace, root: Path) -> dict[str, float]:
         f["after_apply"], f["after_apply_requests"] = after.seconds, len(emu.requests())
         if after.code != 0:
             raise SystemExit(f"the plan after apply exited {after.code} (expected 0)")
-        step("warm and cold plans")
-        warm = best(PLAN, args.runs, cwd=repo, env=env)
-        f["warm"], f["warm_rss"] = warm.seconds, warm.rss_mib
         emu.requests()
         run(PLAN, cwd=repo, env=env)
         f["warm_requests"] = len(emu.requests())
-        f["cold"] = median_of(args.runs, lambda: cold_plan(repo, env))
+        step("floors, warm and cold plans, interleaved (so each sees the same load)")
+        commands: dict[str, Callable[[], Run]] = {
+            "pass": lambda: run([sys.executable, "-c", "pass"], cwd=root),
+            "stat": lambda: run([sys.executable, "-c", STAT, "apps"], cwd=repo),
+            "md5": lambda: run([sys.executable, "-c", MD5, "apps"], cwd=repo),
+            "warm": lambda: checked(run(PLAN, cwd=repo, env=env)),
+            "cold": lambda: cold_plan(repo, env),
+        }
+        samples: dict[str, list[Run]] = {key: [] for key in commands}
+        for _ in range(args.runs):
+            for key, once in commands.items():
+                samples[key].append(once())
+        for key, runs in samples.items():
+            f[key] = sorted(r.seconds for r in runs)[len(runs) // 2]
+        f["warm_rss"] = max(r.rss_mib for r in samples["warm"])
         step("validate, files, manifest --check")
         f["validate"] = best([*CLI, "validate"], args.runs, cwd=repo, env=env).seconds
         f["files"] = best([*CLI, "files", "app000"], args.runs, cwd=repo, env=env).seconds
@@ -149,9 +156,10 @@ def step(what: str) -> None:
     print(f"  ... {what}", file=sys.stderr, flush=True)
 
 
-def median_of(runs: int, once: Callable[[], Run]) -> float:
-    times = sorted(once().seconds for _ in range(runs))
-    return times[len(times) // 2]
+def checked(done: Run) -> Run:
+    if done.code != 0:
+        raise SystemExit(f"a warm no-change plan exited {done.code}")
+    return done
 
 
 def cold_plan(repo: Path, env: dict[str, str]) -> Run:
