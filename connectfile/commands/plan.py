@@ -37,7 +37,8 @@ def run(
         # A plan file written inside an app directory is never one of its files.
         plan = plan_target(project, session, apps=apps, python=python,
                            force_generate=force_generate,
-                           skip=() if out is None else (out,), progress=progress_for()).plan
+                           skip=() if out is None else (out,), progress=progress_for(),
+                           keep_prepared=False).plan
         note = local_note(session, project.root)
     if out is not None:
         save_plan(out, plan)

@@ -58,8 +58,13 @@ def plan_target(
     environ: Mapping[str, str] | None = None,
     skip: Collection[Path] = (),
     progress: Progress = NO_PROGRESS,
+    keep_prepared: bool = True,
 ) -> Planned:
-    """The plan for the selected apps (all when `apps` is empty) and what apply needs with it."""
+    """The plan for the selected apps (all when `apps` is empty) and what apply needs with it.
+
+    `keep_prepared=False` (the plan command) keeps no prepared state at all: memory then
+    stays flat however many apps would upload a bundle.
+    """
     target = session.target.name
     selected = select_apps(project, target, apps)
     env = os.environ if environ is None else environ
@@ -75,7 +80,7 @@ def plan_target(
                 project, session, selected, record, pool,
                 Resolver(session.client, project, target), python=python,
                 force_generate=force_generate, skip=skip, resend_secrets=resend_secrets,
-                progress=progress)
+                progress=progress, keep_prepared=keep_prepared)
         except BaseException:
             server.cancel()
             raise
@@ -113,6 +118,7 @@ def _plan_apps(
     skip: Collection[Path],
     resend_secrets: bool,
     progress: Progress = NO_PROGRESS,
+    keep_prepared: bool = True,
 ) -> tuple[list[AppPlan], dict[str, LocalApp], list[DeployedApp | None]]:
     """Each app's plan, the prepared state of those that upload a bundle, and what Connect
     runs for each (without its manifest).
@@ -151,7 +157,7 @@ def _plan_apps(
             entry = record.apps.get(app.key) if record else None
             plans.append(with_access(
                 plan_app(app, local, remote, entry, resend_secrets=resend_secrets), access))
-            if plans[-1].needs_bundle:
+            if keep_prepared and plans[-1].needs_bundle:
                 prepared[app.key] = local
             deployed.append(None if remote is None else replace(remote, manifest=None))
     except BaseException:
