@@ -127,6 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     _markdown_flag(p)
     _python_flags(p)
 
+    p = _command(sub, "destroy")
+    p.add_argument("apps", nargs="+", metavar="APP", help="the apps whose content is deleted")
+    p.add_argument("-t", "--target", help="the [targets] entry to use (default: the default one)")
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    p.add_argument("--lock-timeout", type=_seconds, default=300.0, metavar="SECONDS",
+                   help="wait this long for another apply of this project (default 300)")
+
     p = _command(sub, "import")
     p.add_argument("--from-publisher", type=Path, metavar="DIR",
                    help="read DIR's .posit/publish/*.toml and their deployment records")
@@ -265,6 +273,12 @@ def _dispatch(ns: argparse.Namespace, color: bool) -> int:
                          force_generate=ns.force_generate, python=ns.python,
                          markdown=ns.markdown, retries=ns.retries,
                          lock_timeout=ns.lock_timeout)
+    if ns.command == "destroy":
+        from connectfile.commands import destroy
+
+        return destroy.run(config=ns.config, target=ns.target, apps=ns.apps,
+                           auto_approve=ns.auto_approve, as_json=ns.json, color=color,
+                           lock_timeout=ns.lock_timeout)
     if ns.command == "import":
         from connectfile.commands import import_peers
 

@@ -67,7 +67,7 @@ def test_json_fields() -> None:
     assert app["changes"]["env"]["secrets"] == ["DB_PASSWORD"]
     assert app["bundle"] is None
     assert doc["summary"] == {"create": 0, "update": 1, "redeploy": 0, "unchanged": 0,
-                              "refused": 0}
+                              "refused": 0, "destroy": 0}
 
 
 def test_many_files_are_summarised() -> None:

@@ -79,6 +79,13 @@ COMMANDS: Final[dict[str, About]] = {
         "PLANFILE from `plan -o`, apply exactly that plan (refused if anything moved since).",
         ("connectfile apply -t prod", "connectfile apply tfplan"),
     ),
+    "destroy": About(
+        "delete the content of some apps",
+        "Show which content items would be deleted (apps in connect.toml or in the deployment "
+        "record), ask for confirmation, delete them and drop their record entries. Only content "
+        "connectfile deployed (a record entry or the env marker) or pinned by guid is deleted.",
+        ("connectfile destroy -t staging sales-api", "connectfile destroy --auto-approve old-app"),
+    ),
     "import": About(
         "turn Publisher configs or rsconnect records into apps",
         "Add apps to connect.toml from Posit Publisher configurations or rsconnect-python "

@@ -9,40 +9,23 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from connectfile.config.model import App, Project
 from connectfile.engine import secrets
+from connectfile.engine.api import ConnectAPI as ConnectAPI
+from connectfile.engine.destroy import run_destroy, stale_destroy
 from connectfile.engine.follow import TASK_TIMEOUT, TASK_WAIT, Interrupted, TaskFailed, follow_task
-from connectfile.engine.governance import GovernanceAPI, apply_access
+from connectfile.engine.governance import apply_access
 from connectfile.engine.pool import run_all
 from connectfile.errors import ConnectApiError, ConnectfileError, DeployError, StalePlanError
-from connectfile.files.meter import NO_PROGRESS, Meter, Progress
+from connectfile.files.meter import NO_PROGRESS, Progress
 from connectfile.plans import marker
 from connectfile.plans.diff import env_digest, settings_digest
 from connectfile.plans.values import Action, AppPlan, Plan
 from connectfile.remote.lookup import find_existing
-from connectfile.remote.records import with_app
+from connectfile.remote.records import with_app, without_app
 from connectfile.remote.state import AppRecord, TargetRecord
-
-
-class ConnectAPI(GovernanceAPI, Protocol):
-    """The calls apply makes; client.ConnectClient satisfies it."""
-
-    def get_content(self, guid: str) -> dict[str, Any] | None: ...
-    def find_content(self, name: str, owner_guid: str) -> dict[str, Any] | None: ...
-    def create_content(
-        self, fields: Mapping[str, Any], *, owner_guid: str
-    ) -> dict[str, Any]: ...
-    def patch_content(self, guid: str, fields: Mapping[str, Any]) -> dict[str, Any]: ...
-    def patch_env(self, guid: str, values: Mapping[str, str | None]) -> None: ...
-    def upload_bundle(self, guid: str, path: Path, md5_hex: str,
-                      meter: Meter | None = None) -> str: ...
-    def deploy(self, guid: str, bundle_id: str, *, activate: bool = True) -> str | None: ...
-    def get_task(self, task_id: str, *, first: int = 0, wait: int = 0) -> dict[str, Any]: ...
-    def set_vanity(self, guid: str, vanity_path: str) -> str: ...
-    def get_url(self, path: str) -> int: ...
-
 
 # Writes app `key`'s bundle to `out` (a .tar.gz path) and returns its MD5 as hex.
 BundleWriter = Callable[[str, Path], str]
@@ -176,6 +159,8 @@ def _server_moved(a: AppPlan, ctx: ApplyContext) -> str | None:
     fp = a.fingerprint
     if fp is None:
         return None
+    if a.action is Action.DESTROY:
+        return stale_destroy(ctx.api, a)
     app = ctx.apps.get(a.key)
     if app is None:
         return "the app is no longer in connect.toml"
@@ -224,7 +209,7 @@ class _Runner:
             return AppOutcome(key=a.key, action=a.action, status="failed", guid=a.guid,
                               error=message)
         try:
-            return self._apply(a)
+            return self._destroy(a) if a.action is Action.DESTROY else self._apply(a)
         except Interrupted as exc:
             return AppOutcome(key=a.key, action=a.action, status="interrupted", guid=a.guid,
                               error=str(exc))
@@ -391,6 +376,14 @@ class _Runner:
         if content_url:
             return content_url
         return f"{self.ctx.server_url}/content/{guid}/" if guid else None
+
+    def _destroy(self, a: AppPlan) -> AppOutcome:
+        run_destroy(self.ctx.api, a, lambda text: self.emit(a.key, EventKind.STEP, text))
+        with self._lock:
+            self.record = without_app(self.record, a.key)
+            if self.record is not None:
+                self.ctx.save_record(self.record)
+        return AppOutcome(key=a.key, action=a.action, status="destroyed", guid=a.guid)
 
     def _save(self, a: AppPlan, app: App, entry: AppRecord) -> None:
         with self._lock:

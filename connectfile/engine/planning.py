@@ -12,6 +12,7 @@ from typing import Final
 from connectfile.bundle.prepare import prepare
 from connectfile.bundle.prepared import LocalApp
 from connectfile.config.model import App, Project
+from connectfile.engine.destroy import prune
 from connectfile.engine.governance import Resolver
 from connectfile.engine.preflight import check_offline, check_online, read_server
 from connectfile.engine.secrets import check_secrets
@@ -102,6 +103,8 @@ def plan_target(
         record=record,
         config_digest=config_digest(project),
     )
+    if session.target.prune and not apps:
+        plan = prune(session.client, plan, record)  # only a whole plan knows its orphans
     return Planned(plan=plan, prepared=prepared, record=record)
 
 

@@ -40,7 +40,8 @@ def prepare_saved(
 ) -> dict[str, LocalApp]:
     """Prepare the saved plan's apps again: their digests show whether files moved since."""
     apps = {a.key: a for a in project.apps_for(target)}
-    gone = sorted(a.key for a in plan.apps if a.key not in apps)
+    gone = sorted(a.key for a in plan.apps
+                  if a.key not in apps and a.action is not Action.DESTROY)
     if gone:
         raise StalePlanError(
             f"the saved plan is stale, nothing was changed: {', '.join(gone)} no longer "
@@ -50,5 +51,5 @@ def prepare_saved(
         a.key: prepare(project, apps[a.key], python=python, force_generate=force_generate,
                        skip=(planfile,))
         for a in plan.apps
-        if a.action is not Action.REFUSED
+        if a.action not in (Action.REFUSED, Action.DESTROY)
     }

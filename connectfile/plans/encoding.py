@@ -42,6 +42,7 @@ def plan_to_json(plan: Plan, *, saved: bool = False) -> dict[str, Any]:
             "redeploy": plan.count(Action.REDEPLOY),
             "unchanged": plan.count(Action.NOOP),
             "refused": plan.count(Action.REFUSED),
+            "destroy": plan.count(Action.DESTROY),
         },
         "has_changes": plan.has_changes,
     }

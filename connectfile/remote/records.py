@@ -80,6 +80,14 @@ def with_app(record: TargetRecord | None, server: str, key: str, app: AppRecord)
     return TargetRecord(server=server, apps=dict(sorted(apps.items())))
 
 
+def without_app(record: TargetRecord | None, key: str) -> TargetRecord | None:
+    """A copy of `record` without `key`'s entry (the app's content was destroyed)."""
+    if record is None or key not in record.apps:
+        return record
+    return TargetRecord(server=record.server,
+                        apps={k: a for k, a in record.apps.items() if k != key})
+
+
 def record_to_json(record: TargetRecord) -> dict[str, Any]:
     return {
         "format_version": RECORD_FORMAT,

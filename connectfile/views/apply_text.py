@@ -11,7 +11,7 @@ from connectfile.plans.encoding import plan_to_json
 from connectfile.plans.values import Plan
 
 STATUS_MARK = {"created": "+", "redeployed": "~", "updated": "~", "unchanged": " ", "failed": "!",
-               "interrupted": "!", "not started": "-"}
+               "interrupted": "!", "not started": "-", "destroyed": "-"}
 
 
 class EventPrinter:
@@ -62,7 +62,9 @@ def result_line(result: ApplyResult) -> str:
     return (
         f"Apply {'complete' if result.ok else 'finished with errors'}: "
         f"{counts['created']} created, {counts['redeployed']} redeployed, "
-        f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
+        f"{counts['updated']} updated, "
+        + (f"{counts['destroyed']} destroyed, " if counts["destroyed"] else "")
+        + f"{counts['unchanged']} unchanged, "
         f"{counts['failed']} failed."
     )
 

@@ -27,8 +27,10 @@ _HEADLINES = {
     Action.UPDATE: "will be updated in-place",
     Action.REDEPLOY: "will be redeployed",
     Action.REFUSED: "cannot be applied",
+    Action.DESTROY: "will be destroyed",
 }
-_SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REDEPLOY: "~", Action.REFUSED: "!"}
+_SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REDEPLOY: "~", Action.REFUSED: "!",
+            Action.DESTROY: "-"}
 
 
 def render_plan(plan: Plan, *, color: bool, note: str | None = None) -> str:
@@ -68,8 +70,11 @@ def summary_line(plan: Plan) -> str:
     update = plan.count(Action.UPDATE) + plan.count(Action.REDEPLOY)
     refused = plan.count(Action.REFUSED)
     tail = f", {refused} refused" if refused else ""
+    destroy = plan.count(Action.DESTROY)
+    # Shown only when something is destroyed, so the usual line stays as it was.
+    doomed = f"{destroy} to destroy, " if destroy else ""
     return (
-        f"Plan: {plan.count(Action.CREATE)} to create, {update} to update, "
+        f"Plan: {plan.count(Action.CREATE)} to create, {update} to update, {doomed}"
         f"{unchanged} unchanged{tail}."
     )
 
@@ -109,6 +114,11 @@ def _block(app: AppPlan, paint: _Paint) -> list[str]:
             shown = paint(mark) if i == 0 else " "
             lead = first if i == 0 else " " * len(first)
             lines.append(f"      {shown} {lead}{row}")
+
+    if app.action is Action.DESTROY:
+        if app.content_url:
+            field(" ", "url", app.content_url)
+        return lines
 
     if app.action is Action.REFUSED:
         for change in app.bundle_changes:
@@ -179,7 +189,7 @@ def _identity(app: AppPlan) -> str:
         return ""
     parts = [f"guid {app.guid[:4]}…"]
     bundle = app.fingerprint.bundle_id if app.fingerprint else None
-    if app.action is Action.REDEPLOY and bundle is not None:
+    if app.action in (Action.REDEPLOY, Action.DESTROY) and bundle is not None:
         parts.append(f"bundle {bundle}")
     return f" ({', '.join(parts)})"
 
