@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import ClientDisconnected, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -166,6 +166,8 @@ class EmulatorApp:
             return handler(ctx, **args)  # type: ignore[no-any-return]
         except ApiError as err:
             return error_response(err)
+        except ClientDisconnected:  # the body ended before its Content-Length
+            return error_response(ApiError(87, "The request body was cut off before its end."))
         except NoRoute:
             return _not_found()
         except Exception:

@@ -11,7 +11,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from connectfile.emulator import checks, clock, content, versions
-from connectfile.emulator.archive import is_gzip_tar
+from connectfile.emulator.archive import archive_problem
 from connectfile.emulator.context import Ctx, json_response
 from connectfile.emulator.errors import ApiError
 from connectfile.emulator.store import State
@@ -98,8 +98,9 @@ def upload(ctx: Ctx, guid: str) -> Response:
     data, source = _archive(ctx)
     if not data:
         raise ApiError(125)
-    if not is_gzip_tar(data):
-        raise ApiError(135)
+    problem = archive_problem(data)
+    if problem is not None:
+        raise ApiError(135, f"Unable to extract the bundle: {problem}.")
     if ctx.settings.manifest_errors_at_upload and checks.manifest_of(data) is None:
         raise ApiError(38)
     with ctx.store.mutate() as state:

@@ -86,7 +86,7 @@ class Ctx:
             return None
         try:
             return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting is a 400 too
             raise ApiError(87) from None
 
 
