@@ -11,7 +11,7 @@ from connectfile.bundle import requirements
 from connectfile.config.locate import key_location, key_path
 from connectfile.config.model import App, Project
 from connectfile.engine.secrets import unset_secrets
-from connectfile.errors import Issue
+from connectfile.errors import Issue, Location
 from connectfile.files import entrypoints
 
 
@@ -70,8 +70,9 @@ def check_project(project: Project, files: FileView, environ: Mapping[str, str])
                                   "operating system's trust store)")
             errors.setdefault(str(issue), issue)
         if declared.insecure:
-            warnings.setdefault(f"{project.source}:{project.line_of(at + '.insecure')}: "
-                                f"{at}.insecure: TLS certificates will not be verified", None)
+            where = Location(source=project.source, line=project.line_of(f"{at}.insecure"),
+                             path=f"{at}.insecure")
+            warnings.setdefault(f"{where}: TLS certificates will not be verified", None)
     return Report(errors=tuple(errors.values()), warnings=tuple(warnings))
 
 
