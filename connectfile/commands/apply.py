@@ -15,6 +15,7 @@ from connectfile.commands.common import load, local_note, write_markdown
 from connectfile.commands.interrupt import cancel_on_sigint
 from connectfile.engine.executor import ApplyContext, apply_plan
 from connectfile.engine.planning import plan_target
+from connectfile.engine.provenance import Provenances
 from connectfile.engine.saved import check_saved, prepare_saved
 from connectfile.errors import ExitCode, UsageError
 from connectfile.files.meter import Progress
@@ -80,12 +81,14 @@ def run(
             return 0
         if not auto_approve and saved is None:
             _confirm()  # a saved plan is the approval, as in Terraform
+        apps_by_key = {a.key: a for a in project.apps_for(session.target.name)}
+        provenance = Provenances(project, session)
         cancel = threading.Event()
         tmp_dir = sweep_tmp(project.root)  # under the lock: what is there is a dead run's
         context = ApplyContext(
             api=session.client,
             project=project,
-            apps={a.key: a for a in project.apps_for(session.target.name)},
+            apps=apps_by_key,
             owner_guid=session.user_guid,
             server_url=session.server_url,
             record_server=session.record_server,
@@ -98,6 +101,7 @@ def run(
             supports_drafts=session.supports_drafts,
             principal=session.principal,
             progress=progress,
+            bundle_metadata=lambda key: provenance.upload_metadata(apps_by_key[key]),
             parallelism=parallelism,
             uploaded=lambda key, guid, bundle_id: remember_manifest(
                 cache_dir(project.root, session.target.name), guid, bundle_id,

@@ -242,6 +242,8 @@ def _app(key: str, raw: Mapping[str, Any], target: str | None = None) -> App:
         viewers=_listed(raw, "viewers"),
         collaborators=_listed(raw, "collaborators"),
         tags=_listed(raw, "tags"),
+        metadata=MappingProxyType(dict(raw.get("metadata", {}))),
+        git_metadata=bool(raw.get("git_metadata", True)),
         target=target,
     )
 

@@ -104,6 +104,8 @@ class App:
     viewers: tuple[str, ...] | None = None
     collaborators: tuple[str, ...] | None = None
     tags: tuple[str, ...] | None = None  # paths in Connect's tag tree, "Finance/Quarterly"
+    metadata: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # extra bundle metadata
+    git_metadata: bool = True  # send source/repo/branch/commit with bundles (Connect 2025.12+)
     # The target this app was merged for (None: the app without any target). Locating a key
     # (config/locate.py) looks at that target's override first; equality ignores it.
     target: str | None = field(default=None, compare=False)

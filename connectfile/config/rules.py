@@ -15,7 +15,7 @@ from connectfile.config.schema import memory_message
 Path = tuple[str | int, ...]
 Found = Iterator[tuple[Path, str]]
 
-MERGED_TABLES = frozenset({"env", "runtime", "resources"})
+MERGED_TABLES = frozenset({"env", "runtime", "resources", "metadata"})
 MAX_MEMORY = 9_007_198_180_999_168  # Connect's bound (reference/connect-api.md §4.1, code 181)
 
 _UNITS = {"": 1, "b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "p": 10**15}

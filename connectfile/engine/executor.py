@@ -96,6 +96,8 @@ class ApplyContext:
     supports_drafts: bool = False
     principal: bool = False  # a trusted-publishing key: settings PATCHes may be refused
     progress: Progress = NO_PROGRESS  # bundle and upload bytes, on a terminal
+    # app key -> the upload's `metadata` part (git provenance), None for the plain upload
+    bundle_metadata: Callable[[str], Mapping[str, str] | None] = lambda key: None
     parallelism: int = 4
     uploaded: Uploaded | None = None  # e.g. to fill the manifest cache (no download next plan)
     task_wait: int = TASK_WAIT
@@ -322,8 +324,10 @@ class _Runner:
             size = path.stat().st_size
             self.emit(a.key, EventKind.STEP, f"uploading bundle ({a.file_count} files, "
                       f"{size} bytes)")
+            meta = ctx.bundle_metadata(a.key)
             with ctx.progress.transfer(f"{a.key}: upload", size) as meter:
-                bundle_id = ctx.api.upload_bundle(guid, path, md5, meter)
+                bundle_id = (ctx.api.upload_bundle(guid, path, md5, meter) if meta is None
+                             else ctx.api.upload_bundle(guid, path, md5, meter, metadata=meta))
         if ctx.uploaded is not None:
             ctx.uploaded(a.key, guid, bundle_id)
         try:

@@ -15,6 +15,7 @@ from connectfile.config.model import App, Project
 from connectfile.engine.destroy import prune
 from connectfile.engine.governance import Resolver
 from connectfile.engine.preflight import check_offline, check_online, read_server
+from connectfile.engine.provenance import Provenances
 from connectfile.engine.secrets import check_secrets
 from connectfile.errors import ConfigError, Issue, UsageError
 from connectfile.files.meter import NO_PROGRESS, Progress
@@ -105,6 +106,7 @@ def plan_target(
     )
     if session.target.prune and not apps:
         plan = prune(session.client, plan, record)  # only a whole plan knows its orphans
+    plan = Provenances(project, session).attach(plan, {a.key: a for a in selected})
     return Planned(plan=plan, prepared=prepared, record=record)
 
 

@@ -16,11 +16,13 @@ from connectfile.plans.values import (
     AccessChanges,
     Action,
     AppPlan,
+    Commit,
     EnvChanges,
     FileChanges,
     Fingerprint,
     Grant,
     Plan,
+    Provenance,
     SettingChange,
     TagChange,
 )
@@ -105,6 +107,7 @@ def _app_json(app: AppPlan, *, saved: bool) -> dict[str, Any]:
             {"files": app.file_count, "size": app.bundle_size} if app.needs_bundle else None
         ),
         "refusal": app.refusal,
+        "provenance": _provenance_json(app.provenance),
     }
     if saved:
         fp = app.fingerprint
@@ -167,6 +170,7 @@ def _app_from_json(d: Mapping[str, Any]) -> AppPlan:
             remove=_strs(d["marker"]["remove"]),
         ),
         access=_access_from_json(changes),
+        provenance=_provenance_from_json(d.get("provenance")),
     )
 
 
@@ -189,6 +193,22 @@ def _access_from_json(changes: Mapping[str, Any]) -> AccessChanges:
 
     return AccessChanges(added=grants(permissions["added"]), removed=grants(permissions["removed"]),
                          tags_added=tag_list(tags["added"]), tags_removed=tag_list(tags["removed"]))
+
+
+def _provenance_json(p: Provenance | None) -> dict[str, Any] | None:
+    def commit(c: Commit | None) -> dict[str, Any] | None:
+        return None if c is None else {"commit": c.commit, "branch": c.branch}
+
+    return None if p is None else {"deployed": commit(p.deployed),
+                                   "working_tree": commit(p.working_tree)}
+
+
+def _provenance_from_json(d: Any) -> Provenance | None:
+    def commit(c: Any) -> Commit | None:
+        return None if not c else Commit(commit=str(c["commit"]), branch=_opt(c.get("branch")))
+
+    return None if not d else Provenance(deployed=commit(d.get("deployed")),
+                                         working_tree=commit(d.get("working_tree")))
 
 
 def _changes_json(changes: Sequence[SettingChange]) -> dict[str, Any]:

@@ -92,6 +92,27 @@ class Fingerprint:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Commit:
+    """A git commit as bundle metadata names it: the sha (maybe `-dirty`) and branch or tag."""
+
+    commit: str
+    branch: str | None = None
+
+    @property
+    def short(self) -> str:
+        sha, dirty, _ = self.commit.partition("-dirty")
+        return sha[:7] + ("-dirty" if dirty else "")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Provenance:
+    """Where the active bundle came from, and where the files on disk are now."""
+
+    deployed: Commit | None = None  # from the active bundle's metadata (Connect 2025.12+)
+    working_tree: Commit | None = None  # None outside a git work tree
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class AppPlan:
     key: str
     action: Action
@@ -113,6 +134,7 @@ class AppPlan:
     fingerprint: Fingerprint | None = None
     marker: MarkerChange | None = None  # written along with any other change; never shown
     access: AccessChanges = AccessChanges()
+    provenance: Provenance | None = None  # shown, never compared: a commit is not a change
 
     @property
     def needs_bundle(self) -> bool:

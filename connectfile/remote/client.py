@@ -18,6 +18,7 @@ from connectfile.errors import ConnectApiError
 from connectfile.files.meter import Meter, MeteredReader
 from connectfile.remote.acl import GovernanceCalls
 from connectfile.remote.diagnose import Wire, classify, describe, is_html
+from connectfile.remote.multipart import upload_body
 from connectfile.remote.retry import DEPLOY_SETTLE, RETRIES, RETRY_STATUSES, delay, is_lost
 from connectfile.remote.tls import make_session
 
@@ -182,26 +183,23 @@ class ConnectClient(GovernanceCalls):
     # -- bundles, deploys, tasks -----------------------------------------------------------
 
     def upload_bundle(self, guid: str, path: Path, md5_hex: str,
-                      meter: Meter | None = None) -> str:
-        """Stream the tar.gz at `path` from disk (telling `meter` the bytes sent); return the
-        new bundle id.
-
-        An upload whose answer was lost is looked for among the content's bundles (by the
-        archive's MD5) before it is sent again, so a retry does not leave a twin behind.
-        """
+                      meter: Meter | None = None, *,
+                      metadata: Mapping[str, str] | None = None) -> str:
+        """Stream the tar.gz at `path` (telling `meter` the bytes sent), as multipart with a
+        `metadata` field when given (Connect 2025.12+); return the new bundle id. A lost
+        answer is looked for among the content's bundles (by MD5) before a resend."""
         checksum = base64.b64encode(bytes.fromhex(md5_hex)).decode("ascii")
-        headers = {
-            "Content-Type": "application/gzip",
-            "Content-Length": str(path.stat().st_size),
-            "X-Content-Checksum": checksum,
-        }
+        headers = {"Content-Type": "application/gzip", "Content-Length": str(path.stat().st_size),
+                   "X-Content-Checksum": checksum}
         url = f"/v1/content/{_seg(guid)}/bundles"
-        size = path.stat().st_size
         for attempt in range(1 + self.retries):
             try:
                 with path.open("rb") as file:
-                    body = file if meter is None else MeteredReader(file, size, meter)
-                    return str(_obj(self._json("POST", url, data=body, headers=headers))["id"])
+                    # The meter wraps the whole body: an encoder must see the file itself.
+                    data, sent = upload_body(file, headers, metadata)
+                    length = int(sent["Content-Length"])
+                    body = data if meter is None else MeteredReader(data, length, meter)
+                    return str(_obj(self._json("POST", url, data=body, headers=sent))["id"])
             except ConnectApiError as exc:
                 if not is_lost(exc) or attempt == self.retries:
                     raise
@@ -219,6 +217,13 @@ class ConnectClient(GovernanceCalls):
             if isinstance(metadata, dict) and metadata.get("archive_md5") == md5_hex:
                 return str(bundle["id"])
         return None
+
+    def bundle_source(self, guid: str, bundle_id: str) -> dict[str, Any]:
+        """The `metadata` of a bundle (source, source_commit, ... on Connect 2025.12+)."""
+        path = f"/v1/content/{_seg(guid)}/bundles/{_seg(bundle_id)}"
+        response = self._send("GET", path, ok=lambda r: r.status_code == 404)
+        metadata = {} if response.status_code == 404 else _obj(response.json()).get("metadata")
+        return metadata if isinstance(metadata, dict) else {}
 
     def deploy(self, guid: str, bundle_id: str, *, activate: bool = True) -> str | None:
         """Start deploying `bundle_id`; return the task id. `activate` is sent only when
@@ -390,5 +395,6 @@ def _obj(value: Any) -> dict[str, Any]:
 
 def _seg(value: str) -> str:
     return quote(str(value), safe="")
+
 
 

@@ -160,6 +160,9 @@ def _block(app: AppPlan, paint: _Paint) -> list[str]:
         lines.append(f"        {UNSURE_NOTE}")
     if app.vanity_url is not None:
         field("~", "vanity", _value(app.vanity_url))
+    source = source_line(app)
+    if source:
+        field(" ", "source", source)
     lines.extend(access_lines(app, paint))
     if app.content_url:
         field(" ", "url", app.content_url)
@@ -279,3 +282,17 @@ def size_text(size: int) -> str:
         return f"{size} B"
     text = f"{value:.1f}"
     return f"{text.removesuffix('.0')} {unit}"
+
+
+def source_line(app: AppPlan) -> str:
+    """`deployed from 0f24c1a (main), working tree 9b8e2d1`, or the half that is known."""
+    p = app.provenance
+    if p is None:
+        return ""
+    parts = []
+    if p.deployed is not None:
+        branch = f" ({p.deployed.branch})" if p.deployed.branch else ""
+        parts.append(f"deployed from {p.deployed.short}{branch}")
+    if p.working_tree is not None:
+        parts.append(f"working tree {p.working_tree.short}")
+    return ", ".join(parts)
