@@ -19,11 +19,15 @@ _RESERVED = ("favicon.ico", "connect", "apps", "users", "groups", "setpassword",
              "resetpassword", "content")
 
 
+MAX_PATH = 1024
+
+
 def normalise(path: str) -> str:
     """`team/app` -> `/team/app/`; 400 code 52 when Connect would refuse the path."""
     clean = "/" + path.strip("/") + "/"
     first = clean.strip("/").split("/")[0]
-    if clean == "/" or "//" in clean or not _ALLOWED.fullmatch(clean) \
+    # A length limit of our own (Connect's is not documented): a path is a URL prefix.
+    if len(clean) > MAX_PATH or clean == "/" or "//" in clean or not _ALLOWED.fullmatch(clean) \
             or clean.startswith("/__") or first in _RESERVED:
         raise ApiError(52)
     return clean

@@ -85,3 +85,10 @@ def test_an_upload_cut_off_mid_body_is_400(emulator: Emulator) -> None:
         while chunk := sock.recv(65536):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+
+
+def test_a_vanity_path_has_a_length_limit(emulator: Emulator) -> None:
+    session, guid = _content(emulator)
+    answer = session.put(f"{emulator.url}/__api__/v1/content/{guid}/vanity",
+                         json={"path": "/" + "a" * 2000 + "/"})
+    assert answer.status_code == 400 and answer.json()["code"] == 52
