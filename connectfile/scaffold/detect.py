@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import tomlkit
 
 from connectfile.config.model import FILE_ENTRYPOINT_TYPES
-from connectfile.files import entrypoints
+from connectfile.files import entrypoints, pysource
 
 # Import name -> app type, most specific first: Dash apps import flask, Panel apps bokeh,
 # Gradio apps often fastapi, so the framework built on top wins.
@@ -49,13 +49,7 @@ def imported_modules(source: str) -> set[str]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return set()
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module.split(".")[0])
-    return names
+    return pysource.imported_modules(tree)
 
 
 def requirement_names(text: str) -> set[str]:
