@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from connectfile.config.model import FILE_ENTRYPOINT_TYPES
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _KEY_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -77,3 +79,14 @@ def module_entrypoint(entrypoint: str) -> str:
     if module.endswith(".py"):
         module = module[: -len(".py")].replace("/", ".")
     return f"{module}{colon}{obj}"
+
+
+def app_table(app_type: str, path: str, entrypoint: object) -> dict[str, Any]:
+    """The start of an imported app's table: its type, its path unless ".", its entrypoint."""
+    table: dict[str, Any] = {"type": app_type}
+    if path != ".":
+        table["path"] = path
+    if isinstance(entrypoint, str) and entrypoint:
+        table["entrypoint"] = (entrypoint if app_type in FILE_ENTRYPOINT_TYPES
+                               else module_entrypoint(entrypoint))
+    return table

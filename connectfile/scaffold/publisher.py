@@ -9,9 +9,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from connectfile.config.model import FILE_ENTRYPOINT_TYPES
 from connectfile.config.schema import load_schema
-from connectfile.scaffold.peers import ImportedApp, Pin, Skipped, app_key, module_entrypoint
+from connectfile.scaffold.peers import ImportedApp, Pin, Skipped, app_key, app_table
 
 # Publisher `type` -> connect.toml `type` (publisher.md §1.4); other types are not Python apps.
 TYPES: Final[Mapping[str, str]] = {
@@ -63,14 +62,8 @@ def from_config(
         return Skipped(source=source, reason=f"type {kind!r} is not a Python app or API "
                        f"(connectfile deploys {', '.join(TYPES)})")
     ours = TYPES[str(kind)]
-    table: dict[str, Any] = {"type": ours}
+    table = app_table(ours, path, config.get("entrypoint"))
     dropped: list[str] = []
-    if path != ".":
-        table["path"] = path
-    entrypoint = config.get("entrypoint")
-    if isinstance(entrypoint, str) and entrypoint:
-        table["entrypoint"] = (entrypoint if ours in FILE_ENTRYPOINT_TYPES
-                               else module_entrypoint(entrypoint))
     title = config.get("title")
     if isinstance(title, str) and title:
         if 3 <= len(title) <= 1024:

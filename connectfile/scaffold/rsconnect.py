@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from connectfile.config.model import APP_MODES, FILE_ENTRYPOINT_TYPES
-from connectfile.scaffold.peers import ImportedApp, Pin, Skipped, app_key, module_entrypoint
+from connectfile.config.model import APP_MODES
+from connectfile.scaffold.peers import ImportedApp, Pin, Skipped, app_key, app_table
 
 # Connect app mode -> connect.toml type; python-api is any WSGI app, so the generic "api".
 MODES: Final[Mapping[str, str]] = {
@@ -36,14 +36,8 @@ def from_records(
         return Skipped(source=source, reason=f"app mode {mode!r} is not a Python app or API "
                        f"(connectfile deploys {', '.join(sorted(MODES))})")
     ours = MODES[mode]
-    table: dict[str, Any] = {"type": ours}
+    table = app_table(ours, path, tool.get("entrypoint"))
     dropped: list[str] = []
-    if path != ".":
-        table["path"] = path
-    entrypoint = tool.get("entrypoint")
-    if isinstance(entrypoint, str) and entrypoint:
-        table["entrypoint"] = (entrypoint if ours in FILE_ENTRYPOINT_TYPES
-                               else module_entrypoint(entrypoint))
     titles = [str(e["title"]) for e in entries if isinstance(e.get("title"), str)]
     title = tool.get("title") or (titles[0] if titles else None)
     if isinstance(title, str) and 3 <= len(title) <= 1024:
