@@ -8,13 +8,13 @@ import queue
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from projects import flask_monorepo
 
 from connectfile.cli import main
 from connectfile.emulator import Emulator
@@ -32,23 +32,8 @@ def slow_emulator(tmp_path: Path) -> Iterator[Emulator]:
 
 @pytest.fixture
 def repo(tmp_path: Path, slow_emulator: Emulator) -> Path:
-    root = tmp_path / "repo"
-    blocks = []
-    for key in APPS:
-        (root / key).mkdir(parents=True)
-        (root / key / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
-        (root / key / "requirements.txt").write_text("flask\n")
-        blocks.append(f'[apps.{key}]\ntype = "flask"\npath = "{key}"\nentrypoint = "app:app"\n'
-                      'python = "3.11"\n')
-    (root / "connect.toml").write_text(textwrap.dedent(f"""\
-        version = 1
-
-        [targets.emu]
-        server = "{slow_emulator.url}"
-        api_key_env = "{KEY_ENV}"
-
-        """) + "\n".join(blocks))
-    return root
+    return flask_monorepo(tmp_path / "repo", server=slow_emulator.url, key_env=KEY_ENV,
+                          apps=APPS)
 
 
 class Run:

@@ -6,11 +6,11 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
+from projects import flask_monorepo
 
 from connectfile.emulator import Emulator
 
@@ -20,23 +20,8 @@ APPS = ("one", "two", "three")
 
 @pytest.fixture
 def repo(tmp_path: Path, emulator: Emulator) -> Path:
-    root = tmp_path / "repo"
-    blocks = []
-    for key in APPS:
-        (root / key).mkdir(parents=True)
-        (root / key / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
-        (root / key / "requirements.txt").write_text("flask\n")
-        blocks.append(f'[apps.{key}]\ntype = "flask"\npath = "{key}"\nentrypoint = "app:app"\n'
-                      'python = "3.11"\n')
-    (root / "connect.toml").write_text(textwrap.dedent(f"""\
-        version = 1
-
-        [targets.emu]
-        server = "{emulator.url}"
-        api_key_env = "{KEY_ENV}"
-
-        """) + "\n".join(blocks))
-    return root
+    return flask_monorepo(tmp_path / "repo", server=emulator.url, key_env=KEY_ENV,
+                          apps=APPS)
 
 
 def _apply(root: Path, emulator: Emulator, *args: str) -> subprocess.Popen[str]:
